@@ -1,0 +1,41 @@
+# MagicTask: `make run` installs everything and starts it; `make test` installs everything and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+DATA_DIR ?=
+
+.PHONY: run test install lint typecheck pytest test-external clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/magictask up --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test: lint typecheck pytest
+
+# The same suite against the machine's PostgreSQL and Redis instead of the embedded servers.
+test-external: install
+	MAGICTASK_DATABASE_URL=$${MAGICTASK_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	MAGICTASK_REDIS_URL=$${MAGICTASK_REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(BIN)/pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,3 @@
+"""MagicTask: project management where real work earns XP."""
+
+__version__ = "0.1.0"

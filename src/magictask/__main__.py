@@ -1,0 +1,3 @@
+from magictask.cli import app
+
+app(prog_name="magictask")

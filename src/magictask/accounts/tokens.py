@@ -1,0 +1,66 @@
+"""Opaque bearer tokens. The secret is shown once; only its SHA-256 is stored, so a database leak
+reveals no usable token. Lookups are a single unique-index probe."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from magictask.accounts.models import ApiToken, User
+from magictask.kit.time import utcnow
+
+TOKEN_PREFIXES = {"session": "mts_", "personal": "mtp_"}
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def issue_token(
+    session: AsyncSession, user_id: uuid.UUID, *, kind: str, name: str, ttl: timedelta | None
+) -> tuple[ApiToken, str]:
+    secret = TOKEN_PREFIXES[kind] + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user_id,
+        kind=kind,
+        name=name,
+        token_hash=hash_token(secret),
+        prefix=secret[:12],
+        expires_at=utcnow() + ttl if ttl else None,
+    )
+    session.add(token)
+    await session.flush()
+    return token, secret
+
+
+async def resolve_token(session: AsyncSession, secret: str) -> tuple[User, ApiToken] | None:
+    row = (
+        await session.execute(
+            select(User, ApiToken)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    user, token = row
+    now = utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    # Touch at most once a minute so authentication stays a read on the hot path.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        await session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return user, token
+
+
+async def revoke_token(session: AsyncSession, token_id: uuid.UUID, *, at: datetime | None = None) -> None:
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at or utcnow())
+    )

@@ -1,0 +1,76 @@
+"""The ASGI application: REST API (+ Socket.IO, mounted by the realtime feature)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from magictask import __version__
+from magictask.config import Settings, get_settings
+from magictask.db import make_engine, make_sessionmaker
+from magictask.kit.errors import error_body, install_error_handlers
+from magictask.redis import make_redis
+from magictask.routers import api_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(
+            settings.require_database_url(),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.redis = make_redis(settings.require_redis_url())
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="MagicTask API",
+        version=__version__,
+        description="Project management where real work earns XP.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "A dependency is unreachable"}})
+    async def readyz() -> JSONResponse:
+        """Database and Redis reachable: 200, else 503 naming what failed."""
+        checks: dict[str, str] = {}
+        try:
+            async with app.state.engine.connect() as conn:
+                await conn.execute(text("select 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            await app.state.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unreachable: {type(exc).__name__}"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        return JSONResponse(error_body("not_ready", "A dependency is unreachable", checks=checks), 503)
+
+    return app

@@ -1,0 +1,51 @@
+"""Settings, read once from the environment (prefix MAGICTASK_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAGICTASK_", extra="ignore")
+
+    # With no URL the CLI boots the embedded servers and fills these in for its children.
+    database_url: str | None = None
+    database_read_url: str | None = None
+    redis_url: str | None = None
+
+    secret_key: str = "dev-insecure-change-me"
+    sentry_dsn: str | None = None
+    environment: str = "development"
+
+    session_cookie_name: str = "magictask_session"
+    # Secure cookies need HTTPS; the embedded default serves plain http on loopback.
+    session_cookie_secure: bool = False
+    session_ttl_days: int = 30
+
+    login_max_attempts_per_account: int = 10
+    login_max_attempts_per_ip: int = 50
+    login_window_seconds: int = 900
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError(
+                "MAGICTASK_DATABASE_URL is not set (magictask up sets it for the embedded default)"
+            )
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise RuntimeError(
+                "MAGICTASK_REDIS_URL is not set (magictask up sets it for the embedded default)"
+            )
+        return self.redis_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

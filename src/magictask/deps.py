@@ -1,0 +1,49 @@
+"""Request-scoped dependencies shared by every feature's endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from redis.asyncio import Redis
+
+from magictask.config import Settings
+from magictask.db import UnitOfWork
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    """The request's transaction; `kit.routing.TransactionalRoute` commits it before the response leaves."""
+    uow: UnitOfWork | None = getattr(request.state, "uow", None)
+    if uow is None:
+        uow = UnitOfWork(request.app.state.sessionmaker())
+        request.state.uow = uow
+    return uow
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.app.state.redis
+    return redis
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_mutation_id(
+    x_mutation_id: Annotated[
+        str | None,
+        Header(max_length=64, description="Client id of this mutation, echoed in real-time events"),
+    ] = None,
+) -> str | None:
+    return x_mutation_id
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+MutationId = Annotated[str | None, Depends(get_mutation_id)]

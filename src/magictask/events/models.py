@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from magictask.db import Base
+
+
+class Event(Base):
+    """The outbox and the activity log at once: written in the same transaction as the change it records.
+
+    `task_id`/`project_id` deliberately carry no foreign key, so a deleted task's history survives.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    workspace_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID | None]
+    task_id: Mapped[uuid.UUID | None]
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    mutation_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Set by the reward worker in the same transaction as the XP it awards.
+    processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        Index("ix_events_workspace_id", "workspace_id", text("id DESC")),
+        Index("ix_events_task_id", "task_id", text("id DESC"), postgresql_where=text("task_id is not null")),
+        Index("ix_events_actor_id", "actor_id", text("id DESC")),
+        # The sweeper scans only what was never processed.
+        Index("ix_events_unprocessed", "id", postgresql_where=text("processed_at is null")),
+    )

@@ -1,0 +1,38 @@
+"""Every event type the product records. The activity log shows them; the reward engine scores them."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TASK_CREATED: Final = "task.created"
+TASK_UPDATED: Final = "task.updated"
+TASK_MOVED: Final = "task.moved"
+TASK_COMPLETED: Final = "task.completed"
+TASK_REOPENED: Final = "task.reopened"
+TASK_DELETED: Final = "task.deleted"
+COMMENT_CREATED: Final = "comment.created"
+COMMENT_UPDATED: Final = "comment.updated"
+COMMENT_DELETED: Final = "comment.deleted"
+MENTION_CREATED: Final = "mention.created"
+REACTION_ADDED: Final = "reaction.added"
+REACTION_REMOVED: Final = "reaction.removed"
+USER_LOGIN: Final = "user.login"
+INVITE_ACCEPTED: Final = "invite.accepted"
+MEMBER_JOINED: Final = "member.joined"
+MEMBER_LEFT: Final = "member.left"
+MEMBER_ROLE_CHANGED: Final = "member.role_changed"
+WORKSPACE_CREATED: Final = "workspace.created"
+WORKSPACE_UPDATED: Final = "workspace.updated"
+PROJECT_CREATED: Final = "project.created"
+PROJECT_UPDATED: Final = "project.updated"
+PROJECT_DELETED: Final = "project.deleted"
+
+ALL: Final = frozenset(
+    {
+        TASK_CREATED, TASK_UPDATED, TASK_MOVED, TASK_COMPLETED, TASK_REOPENED, TASK_DELETED,
+        COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, MENTION_CREATED,
+        REACTION_ADDED, REACTION_REMOVED, USER_LOGIN, INVITE_ACCEPTED,
+        MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_CHANGED,
+        WORKSPACE_CREATED, WORKSPACE_UPDATED, PROJECT_CREATED, PROJECT_UPDATED, PROJECT_DELETED,
+    }
+)  # fmt: skip

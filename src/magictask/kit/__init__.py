@@ -1,0 +1,1 @@
+"""Shared helpers with no domain knowledge."""

@@ -1,0 +1,29 @@
+"""Imports every model so `Base.metadata` is complete (Alembic, tests)."""
+
+from magictask.accounts.models import ApiToken, User
+from magictask.comments.models import Comment, CommentMention
+from magictask.db import Base
+from magictask.events.models import Event
+from magictask.projects.models import Project, ProjectStatus
+from magictask.reactions.models import Reaction
+from magictask.tasks.models import Task, TaskAssignee
+from magictask.workspaces.models import Invite, Team, TeamMember, Workspace, WorkspaceMember
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Comment",
+    "CommentMention",
+    "Event",
+    "Invite",
+    "Project",
+    "ProjectStatus",
+    "Reaction",
+    "Task",
+    "TaskAssignee",
+    "Team",
+    "TeamMember",
+    "User",
+    "Workspace",
+    "WorkspaceMember",
+]

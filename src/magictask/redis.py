@@ -1,0 +1,9 @@
+"""Redis/Valkey client factory (redis-py asyncio)."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+
+def make_redis(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=False, health_check_interval=30, socket_keepalive=True)

@@ -1,0 +1,1 @@
+"""Pure scoring model: XP rules, levels, streaks and achievements (no I/O)."""

@@ -1,0 +1,9 @@
+"""Every feature's router under /api/v1. Each feature owns its endpoints.py; this file only wires them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from magictask.kit.routing import TransactionalRoute
+
+api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
