@@ -6,6 +6,7 @@ from magictask.db import Base
 from magictask.events.models import Event
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
+from magictask.rewards.models import UserAchievement, UserStats, WorkspaceScoring, XpLedger
 from magictask.tasks.models import Task, TaskAssignee
 from magictask.workspaces.models import Invite, Team, TeamMember, Workspace, WorkspaceMember
 
@@ -24,6 +25,10 @@ __all__ = [
     "Team",
     "TeamMember",
     "User",
+    "UserAchievement",
+    "UserStats",
     "Workspace",
     "WorkspaceMember",
+    "WorkspaceScoring",
+    "XpLedger",
 ]

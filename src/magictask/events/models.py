@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, String, func, text
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,11 +33,18 @@ class Event(Base):
     # Set by the reward worker in the same transaction as the XP it awards.
     processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set when the reward worker gave up on the event (see `magictask dlq`); the sweeper skips these.
+    dead_lettered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_events_workspace_id", "workspace_id", text("id DESC")),
         Index("ix_events_task_id", "task_id", text("id DESC"), postgresql_where=text("task_id is not null")),
         Index("ix_events_actor_id", "actor_id", text("id DESC")),
         # The sweeper scans only what was never processed.
-        Index("ix_events_unprocessed", "id", postgresql_where=text("processed_at is null")),
+        Index(
+            "ix_events_unprocessed",
+            "id",
+            postgresql_where=text("processed_at is null and dead_lettered_at is null"),
+        ),
     )
