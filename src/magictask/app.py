@@ -13,6 +13,7 @@ from sqlalchemy import text
 from magictask import __version__
 from magictask.config import Settings, get_settings
 from magictask.db import make_engine, make_sessionmaker
+from magictask.events.stream import EventStream
 from magictask.kit.errors import error_body, install_error_handlers
 from magictask.redis import make_redis
 from magictask.routers import api_router
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = make_redis(settings.require_redis_url())
+        app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
         try:
             yield
         finally:

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     login_max_attempts_per_ip: int = 50
     login_window_seconds: int = 900
 
+    # Event stream partitions (by acting user). Fixed for the life of a deployment: changing it while
+    # events are queued would reorder one user's events across partitions.
+    event_partitions: int = 16
+    reward_batch_size: int = 500
+    reward_max_attempts: int = 5
+    # An event committed but not processed after this long is re-published by the sweeper.
+    outbox_grace_seconds: float = 30.0
+    # A worker that stops renewing its partition leases loses them after this long.
+    partition_lease_seconds: float = 10.0
+    worker_metrics_port: int = 0
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
 

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from magictask.config import Settings
 from magictask.db import UnitOfWork
+from magictask.events.publisher import attach_stream
 
 
 def get_uow(request: Request) -> UnitOfWork:
@@ -16,6 +17,7 @@ def get_uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork | None = getattr(request.state, "uow", None)
     if uow is None:
         uow = UnitOfWork(request.app.state.sessionmaker())
+        attach_stream(uow, request.app.state.event_stream)
         request.state.uow = uow
     return uow
 

@@ -1,4 +1,8 @@
-"""The background process: runs until SIGTERM/SIGINT, then finishes in-flight work and exits."""
+"""The background process: reward consumer, outbox sweeper and scheduled jobs, until SIGTERM/SIGINT.
+
+On a stop signal it finishes the batch in hand (nothing is acknowledged before it commits, so even a
+hard kill loses nothing) and releases its partition leases so another worker takes over at once.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,46 @@ import asyncio
 import logging
 import signal
 
-from magictask.config import get_settings
+from prometheus_client import start_http_server
+
+from magictask.config import Settings, get_settings
+from magictask.db import make_engine, make_sessionmaker
+from magictask.events.stream import EventStream
+from magictask.redis import make_redis
+from magictask.rewards.consumer import RewardConsumer
+from magictask.rewards.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
 
 
-async def run_worker() -> None:
-    settings = get_settings()
-    settings.require_database_url()
-    settings.require_redis_url()
-    stop = asyncio.Event()
+async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
+    settings = settings or get_settings()
+    engine = make_engine(settings.require_database_url(), pool_size=5, max_overflow=5)
+    sessionmaker = make_sessionmaker(engine)
+    redis = make_redis(settings.require_redis_url())
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker started")
-    await stop.wait()
-    log.info("worker stopped")
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
+    _init_sentry(settings)
+    consumer = RewardConsumer(redis, sessionmaker, settings)
+    stream = EventStream(redis, settings.event_partitions)
+    log.info("worker %s started", consumer.worker_id)
+    try:
+        await asyncio.gather(
+            consumer.run(stop),
+            run_sweeper(sessionmaker, stream, settings.outbox_grace_seconds, stop),
+        )
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+        log.info("worker stopped")
+
+
+def _init_sentry(settings: Settings) -> None:
+    if settings.sentry_dsn:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=settings.sentry_dsn, environment=settings.environment)

@@ -1,32 +1,37 @@
-"""After-commit publication of events (the stream append lives with the reward engine).
+"""After-commit publication of the events a transaction wrote.
 
-Kept as one small hook so the write path never depends on how events are delivered.
+`record_event` queues each new row on the unit of work; once the transaction commits, the whole batch
+goes to the event stream in one pipelined round trip. A crash between commit and append is repaired by
+the outbox sweeper, which re-publishes unprocessed rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
 
 from magictask.db import UnitOfWork
 from magictask.events.models import Event
+from magictask.events.stream import EventStream
 
-Publisher = Callable[[list[Event]], Awaitable[None]]
-_publishers: list[Publisher] = []
+log = logging.getLogger(__name__)
+
+STREAM_SLOT = "event_stream"
+PENDING_SLOT = "pending_events"
 
 
-def register(publisher: Publisher) -> None:
-    if publisher not in _publishers:
-        _publishers.append(publisher)
+def attach_stream(uow: UnitOfWork, stream: EventStream | None) -> None:
+    uow.scratch[STREAM_SLOT] = stream
 
 
 def publish_after_commit(uow: UnitOfWork, event: Event) -> None:
-    pending: list[Event] | None = uow.scratch.get("pending_events")
+    pending: list[Event] | None = uow.scratch.get(PENDING_SLOT)
     if pending is None:
-        pending = uow.scratch["pending_events"] = []
+        pending = uow.scratch[PENDING_SLOT] = []
+        stream: EventStream | None = uow.scratch.get(STREAM_SLOT)
 
-        async def flush() -> None:
-            for publish in _publishers:
-                await publish(pending)
+        async def append() -> None:
+            if stream is not None:
+                await stream.append_events(pending)
 
-        uow.after_commit(flush)
+        uow.after_commit(append)
     pending.append(event)

@@ -1,0 +1,246 @@
+"""The reward worker's stream consumer.
+
+Reads its leased partitions through the `rewards` consumer group in batches, scores each batch in one
+PostgreSQL transaction, then acknowledges it and notifies. A batch that fails is retried event by event so
+one bad event cannot hold back the others; a failing event blocks only its own partition (to keep that
+user's order), with exponential backoff, until it succeeds or goes to the dead-letter stream after
+`reward_max_attempts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from magictask.config import Settings
+from magictask.events.models import Event
+from magictask.events.stream import CONSUMER_GROUP, DEAD_LETTER_STREAM, EventStream, stream_key
+from magictask.kit.time import utcnow
+from magictask.rewards import metrics
+from magictask.rewards.leases import PartitionLeases
+from magictask.rewards.notify import notify_rewards
+from magictask.rewards.service import BatchOutcome, process_events
+
+log = logging.getLogger(__name__)
+
+Entry = tuple[bytes, int]  # (stream entry id, event id)
+
+
+def make_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class PartitionState:
+    replay_pending: bool = True  # read our pending list ("0") before new entries (">")
+    retry_at: float = 0.0
+
+
+@dataclass
+class RewardConsumer:
+    redis: Redis
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    worker_id: str = field(default_factory=make_worker_id)
+    block_ms: int = 200
+
+    def __post_init__(self) -> None:
+        self.stream = EventStream(self.redis, self.settings.event_partitions)
+        self.leases = PartitionLeases(
+            self.redis, self.worker_id, self.settings.event_partitions, self.settings.partition_lease_seconds
+        )
+        self.partitions: dict[int, PartitionState] = {}
+        self._next_tick = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.stream.ensure_groups()
+        log.info("reward consumer %s started", self.worker_id)
+        try:
+            while not stop.is_set():
+                try:
+                    await self.step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Redis or PostgreSQL unreachable: nothing is acked, so nothing is lost; try again.
+                    log.exception("reward consumer step failed; retrying")
+                    await asyncio.sleep(1.0)
+        finally:
+            try:
+                await self.leases.release_all()
+            except Exception:
+                log.warning("could not release partition leases; they expire on their own")
+
+    async def step(self) -> int:
+        """One read-score-ack round. Returns how many entries it handled."""
+        await self._maybe_tick()
+        now = time.monotonic()
+        streams = {
+            stream_key(p): ("0" if st.replay_pending else ">")
+            for p, st in self.partitions.items()
+            if st.retry_at <= now
+        }
+        if not streams:
+            await asyncio.sleep(0.05 if self.partitions else 0.5)
+            return 0
+        replaying = any(v == "0" for v in streams.values())
+        response = await self.redis.xreadgroup(
+            CONSUMER_GROUP,
+            self.worker_id,
+            streams,  # type: ignore[arg-type]
+            count=self.settings.reward_batch_size,
+            block=None if replaying else self.block_ms,
+        )
+        batch = _parse_read(response)
+        for key, start in streams.items():
+            p = int(key.rsplit(":", 1)[1])
+            if start == "0" and p not in batch:
+                self.partitions[p].replay_pending = False
+        if batch:
+            await self._handle(batch)
+        return sum(len(v) for v in batch.values())
+
+    async def _maybe_tick(self) -> None:
+        if time.monotonic() < self._next_tick:
+            return
+        acquired, lost = await self.leases.tick()
+        for p in lost:
+            self.partitions.pop(p, None)
+        for p in acquired:
+            await self._claim_pending(p)
+            self.partitions[p] = PartitionState()
+        metrics.PARTITIONS_OWNED.set(len(self.leases.owned))
+        self._next_tick = time.monotonic() + self.settings.partition_lease_seconds / 3
+
+    async def _claim_pending(self, partition: int) -> None:
+        """Take over entries a previous owner read but never acknowledged (it died mid-batch)."""
+        key, start = stream_key(partition), "0-0"
+        while True:
+            result = await self.redis.xautoclaim(
+                key, CONSUMER_GROUP, self.worker_id, min_idle_time=0, start_id=start, count=1000, justid=True
+            )
+            start = result[0].decode() if isinstance(result[0], bytes) else result[0]
+            if start in ("0-0", "0"):
+                return
+
+    async def _handle(self, batch: dict[int, list[Entry]]) -> None:
+        event_ids = [event_id for entries in batch.values() for _, event_id in entries]
+        try:
+            outcome = await self._score(event_ids)
+        except Exception:
+            log.warning("batch of %d failed; retrying event by event", len(event_ids), exc_info=True)
+            for p, entries in batch.items():
+                await self._handle_one_by_one(p, entries)
+            return
+        await self._ack({p: [eid for eid, _ in entries] for p, entries in batch.items()})
+        await self._after(outcome)
+
+    async def _handle_one_by_one(self, partition: int, entries: Sequence[Entry]) -> None:
+        for entry_id, event_id in entries:
+            try:
+                outcome = await self._score([event_id])
+            except Exception as exc:
+                metrics.EVENTS_FAILED.inc()
+                if not await self._record_failure(partition, entry_id, event_id, exc):
+                    return  # later entries of this partition wait, in order, for the retry
+                continue
+            await self._ack({partition: [entry_id]})
+            await self._after(outcome)
+
+    async def _score(self, event_ids: list[int]) -> BatchOutcome:
+        async with self.sessionmaker() as session:
+            outcome = await process_events(session, event_ids)
+            await session.commit()
+        return outcome
+
+    async def _ack(self, ids: dict[int, list[bytes]]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for p, entry_ids in ids.items():
+            pipe.xack(stream_key(p), CONSUMER_GROUP, *entry_ids)
+        await pipe.execute()
+
+    async def _after(self, outcome: BatchOutcome) -> None:
+        now = utcnow()
+        if outcome.processed:
+            metrics.EVENTS_PROCESSED.inc(outcome.processed)
+            metrics.BATCH_SIZE.observe(outcome.processed)
+            for created_at in outcome.created_at:
+                metrics.END_TO_END_SECONDS.observe(max(0.0, (now - created_at).total_seconds()))
+            await self.redis.hincrby(metrics.TOTALS_KEY, "processed", outcome.processed)
+        await notify_rewards(outcome.notifications)
+
+    async def _record_failure(self, partition: int, entry_id: bytes, event_id: int, exc: Exception) -> bool:
+        """Count the attempt. Returns True when the event was dead-lettered (the partition may go on)."""
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        async with self.sessionmaker() as session:
+            attempts = await session.scalar(
+                update(Event)
+                .where(Event.id == event_id)
+                .values(attempts=Event.attempts + 1, last_error=error)
+                .returning(Event.attempts)
+            )
+            dead = attempts is None or attempts >= self.settings.reward_max_attempts
+            if dead and attempts is not None:
+                await session.execute(
+                    update(Event).where(Event.id == event_id).values(dead_lettered_at=utcnow())
+                )
+            await session.commit()
+        await self.redis.hincrby(metrics.TOTALS_KEY, "failed", 1)
+        state = self.partitions.get(partition)
+        if not dead:
+            delay = min(30.0, 0.25 * 2 ** (attempts or 1))
+            log.warning(
+                "event %s failed (attempt %s), retrying in %.1fs: %s", event_id, attempts, delay, error
+            )
+            if state is not None:
+                state.replay_pending = True
+                state.retry_at = time.monotonic() + delay
+            return False
+        log.error("event %s dead-lettered after %s attempts: %s", event_id, attempts, error)
+        await self.redis.xadd(
+            DEAD_LETTER_STREAM,
+            {
+                "id": str(event_id),
+                "partition": str(partition),
+                "attempts": str(attempts or 0),
+                "error": error,
+            },
+        )
+        await self.redis.xack(stream_key(partition), CONSUMER_GROUP, entry_id)
+        await self.redis.hincrby(metrics.TOTALS_KEY, "dead_lettered", 1)
+        metrics.EVENTS_DEAD_LETTERED.inc()
+        _report_to_sentry(exc, event_id)
+        return True
+
+
+def _parse_read(response: Any) -> dict[int, list[Entry]]:
+    """XREADGROUP reply -> partition -> [(entry id, event id)]. Entries trimmed away read as empty fields."""
+    batch: dict[int, list[Entry]] = {}
+    for key, entries in response or []:
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        parsed = [(entry_id, int(fields[b"id"])) for entry_id, fields in entries if fields]
+        if parsed:
+            batch[int(name.rsplit(":", 1)[1])] = parsed
+    return batch
+
+
+def _report_to_sentry(exc: Exception, event_id: int) -> None:
+    try:
+        import sentry_sdk
+
+        with sentry_sdk.new_scope() as scope:
+            scope.set_tag("event_id", str(event_id))
+            sentry_sdk.capture_exception(exc)
+    except Exception:  # pragma: no cover - reporting must never break the worker
+        log.debug("sentry report failed", exc_info=True)

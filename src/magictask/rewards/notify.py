@@ -1,0 +1,46 @@
+"""Where reward notifications go after a batch commits: `xp.awarded`, `level.up`, `achievement.unlocked`.
+
+One function, `notify_rewards`, that the real-time layer hooks by installing a sink; the worker calls it
+only after its transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notification:
+    user_id: str
+    event: str  # xp.awarded | level.up | achievement.unlocked
+    data: dict[str, Any]
+
+
+Sink = Callable[[Sequence[Notification]], Awaitable[None]]
+_sinks: list[Sink] = []
+
+
+def install_sink(sink: Sink) -> None:
+    if sink not in _sinks:
+        _sinks.append(sink)
+
+
+def remove_sink(sink: Sink) -> None:
+    if sink in _sinks:
+        _sinks.remove(sink)
+
+
+async def notify_rewards(notifications: Sequence[Notification]) -> None:
+    if not notifications:
+        return
+    for sink in list(_sinks):
+        try:
+            await sink(notifications)
+        except Exception:
+            # Delivery is best effort: the XP is committed and clients resync on reconnect.
+            log.exception("reward notification sink failed")
