@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from magictask import __version__
@@ -16,6 +17,7 @@ from magictask.db import make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.kit.errors import error_body, install_error_handlers
 from magictask.redis import make_redis
+from magictask.rewards.metrics import refresh_pipeline_gauges
 from magictask.routers import api_router
 
 log = logging.getLogger(__name__)
@@ -74,5 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         return JSONResponse(error_body("not_ready", "A dependency is unreachable", checks=checks), 503)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus metrics: this process's, plus the reward pipeline's lag, dead letters and totals."""
+        try:
+            await refresh_pipeline_gauges(app.state.redis, settings.event_partitions)
+        except Exception:
+            log.warning("could not read pipeline gauges from Redis", exc_info=True)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

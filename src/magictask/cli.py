@@ -8,14 +8,23 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import platformdirs
 import typer
 from rich.console import Console
 
 from magictask.kit.processes import spawn_child, stop_child
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from magictask.events.stream import EventStream
+
+T = TypeVar("T")
 
 app = typer.Typer(help="MagicTask: project management where real work earns XP.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -130,3 +139,108 @@ def migrate() -> None:
 
     upgrade_to_head(get_settings().require_database_url())
     console.print("Database is at the latest migration")
+
+
+dlq_app = typer.Typer(
+    help="Dead-letter queue of the reward worker: list, show, replay, drop.", no_args_is_help=True
+)
+app.add_typer(dlq_app, name="dlq")
+
+
+def _with_connections(fn: Callable[[AsyncSession, Redis, EventStream], Awaitable[T]]) -> T:
+    import asyncio
+
+    from magictask.config import get_settings
+    from magictask.db import make_engine, make_sessionmaker
+    from magictask.events.stream import EventStream
+    from magictask.redis import make_redis
+
+    async def main() -> T:
+        settings = get_settings()
+        engine = make_engine(settings.require_database_url(), pool_size=1, max_overflow=0)
+        redis = make_redis(settings.require_redis_url())
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await fn(session, redis, EventStream(redis, settings.event_partitions))
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@dlq_app.command("list")
+def dlq_list() -> None:
+    """Dead-lettered events with their attempts and last error."""
+    from rich.table import Table
+
+    from magictask.rewards.dlq import list_dead_letters
+
+    letters = _with_connections(lambda _s, redis, _st: list_dead_letters(redis))
+    table = Table("event id", "attempts", "partition", "error")
+    for d in letters:
+        table.add_row(str(d.event_id), str(d.attempts), str(d.partition), d.error[:100])
+    Console().print(table)
+    Console().print(f"{len(letters)} dead-lettered event(s)")
+
+
+@dlq_app.command("show")
+def dlq_show(event_id: int) -> None:
+    """One dead-lettered event: the event row and the full error."""
+    import json
+
+    from sqlalchemy import select
+
+    from magictask.events.models import Event
+    from magictask.rewards.dlq import find_dead_letter
+
+    async def show(session: AsyncSession, redis: Redis, _st: EventStream) -> tuple[object, object]:
+        return await find_dead_letter(redis, event_id), await session.scalar(
+            select(Event).where(Event.id == event_id)
+        )
+
+    letter, event = _with_connections(show)
+    if letter is None:
+        console.print(f"[red]event {event_id} is not in the dead-letter queue[/]")
+        raise typer.Exit(1)
+    assert isinstance(event, Event)
+    row = {
+        c: getattr(event, c)
+        for c in ("id", "type", "actor_id", "workspace_id", "task_id", "attempts", "created_at")
+    }
+    Console().print_json(
+        json.dumps({"event": row, "payload": event.payload, "error": event.last_error}, default=str)
+    )
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    event_id: Annotated[int | None, typer.Argument(help="Event id to replay")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead-lettered event")] = False,
+) -> None:
+    """Put dead-lettered events back on their partition with fresh attempts."""
+    from magictask.rewards.dlq import list_dead_letters, replay
+
+    if event_id is None and not all_:
+        console.print("[red]give an event id or --all[/]")
+        raise typer.Exit(2)
+
+    async def run(session: AsyncSession, redis: Redis, stream: EventStream) -> int:
+        ids = [d.event_id for d in await list_dead_letters(redis, 100_000)] if all_ else [event_id or 0]
+        return await replay(session, redis, stream, ids)
+
+    count = _with_connections(run)
+    console.print(f"replayed {count} event(s)")
+    if count == 0:
+        raise typer.Exit(1)
+
+
+@dlq_app.command("drop")
+def dlq_drop(event_id: int) -> None:
+    """Remove an event from the dead-letter queue for good (it stays recorded, never scored)."""
+    from magictask.rewards.dlq import drop
+
+    if not _with_connections(lambda _s, redis, _st: drop(redis, event_id)):
+        console.print(f"[red]event {event_id} is not in the dead-letter queue[/]")
+        raise typer.Exit(1)
+    console.print(f"dropped event {event_id}")

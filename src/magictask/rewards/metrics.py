@@ -4,6 +4,8 @@ totals kept in Redis, by the API's /metrics)."""
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 EVENTS_PROCESSED = Counter("magictask_events_processed_total", "Events scored and committed by this worker")
 EVENTS_FAILED = Counter("magictask_events_failed_total", "Event processing attempts that raised")
@@ -24,3 +26,35 @@ PARTITIONS_OWNED = Gauge("magictask_worker_partitions_owned", "Stream partitions
 
 # Cluster-wide totals, incremented by every worker, read by any API instance's /metrics.
 TOTALS_KEY = "mt:metrics:rewards"
+
+# Pipeline state as seen from any process: read from Redis at scrape time.
+STREAM_LAG = Gauge(
+    "magictask_event_stream_lag", "Entries not yet delivered to the reward workers (all partitions)"
+)
+STREAM_PENDING = Gauge("magictask_event_stream_pending", "Entries delivered but not yet acknowledged")
+DEAD_LETTERS = Gauge("magictask_dead_letters", "Events waiting in the dead-letter stream")
+CLUSTER_TOTALS = Gauge(
+    "magictask_reward_events_cluster_total", "Events by outcome, summed over every worker", ["outcome"]
+)
+
+
+async def refresh_pipeline_gauges(redis: Redis, partitions: int) -> None:
+    from magictask.events.stream import CONSUMER_GROUP, DEAD_LETTER_STREAM, stream_key
+
+    lag = pending = 0
+    for p in range(partitions):
+        try:
+            groups = await redis.xinfo_groups(stream_key(p))
+        except ResponseError:  # the stream does not exist yet
+            continue
+        for g in groups:
+            name = g.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == CONSUMER_GROUP:
+                lag += int(g.get("lag") or 0)
+                pending += int(g.get("pending") or 0)
+    STREAM_LAG.set(lag)
+    STREAM_PENDING.set(pending)
+    DEAD_LETTERS.set(int(await redis.xlen(DEAD_LETTER_STREAM)))
+    totals = await redis.hgetall(TOTALS_KEY)
+    for outcome in ("processed", "failed", "dead_lettered"):
+        CLUSTER_TOTALS.labels(outcome).set(int(totals.get(outcome.encode(), 0)))

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from magictask.rewards.weights import ScoringWeights
+
+
+class StreakOut(BaseModel):
+    current: int = Field(description="Consecutive active days that can still be continued today")
+    longest: int
+    freezes: int = Field(description="Streak freezes held: each covers one missed day")
+    last_active_date: date | None
+
+
+class ProgressOut(BaseModel):
+    user_id: uuid.UUID
+    xp: int
+    level: int
+    xp_into_level: int
+    xp_to_next: int
+    streak: StreakOut
+    freezes: int
+
+
+class LedgerItem(BaseModel):
+    id: int
+    event_id: int
+    event_type: str
+    role: str
+    xp: int
+    workspace_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+    occurred_at: datetime
+    explanation: dict[str, Any]
+
+
+class AchievementOut(BaseModel):
+    key: str
+    name: str
+    description: str
+    tier: str | None
+    hidden: bool = Field(description="Hidden achievements show as a mystery until unlocked")
+    unlocked: bool
+    unlocked_at: datetime | None
+    current: int
+    target: int
+
+
+class ScoringOut(BaseModel):
+    workspace_id: uuid.UUID
+    version: int
+    weights: ScoringWeights
+    defaults: ScoringWeights
+    updated_at: datetime | None
