@@ -5,5 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from magictask.kit.routing import TransactionalRoute
+from magictask.projects.endpoints import router as projects_router
 
 api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
+
+api_router.include_router(projects_router)

@@ -1,0 +1,396 @@
+"""Projects and their kanban columns: rules and I/O. Never commits (the request's unit of work does).
+
+Column invariants, kept under the project's row lock so concurrent edits cannot break them:
+- a project always has at least one done-category column and at least one open (todo/in_progress) one;
+- a task is completed exactly when its column's category is done, so a column that holds tasks never
+  changes category across the done boundary, and tasks moved out of a deleted column land in a column
+  on the same side of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from magictask.accounts.models import User
+from magictask.db import UnitOfWork
+from magictask.events import types as ev
+from magictask.events.service import record_event
+from magictask.kit.errors import Conflict, Invalid, NotFound
+from magictask.kit.pagination import decode_cursor
+from magictask.projects import repository as repo
+from magictask.projects.models import DEFAULT_STATUSES, Project, ProjectStatus
+from magictask.projects.schemas import (
+    MAX_STATUSES,
+    ProjectCreate,
+    ProjectOut,
+    ProjectUpdate,
+    StatusCreate,
+    StatusOrder,
+    StatusOut,
+    StatusUpdate,
+)
+from magictask.workspaces.access import check_role, require_member
+from magictask.workspaces.models import WorkspaceMember
+
+DONE = "done"
+
+
+def read_offset(cursor: str | None) -> int:
+    """The offset an offset cursor (`{"offset": n}`) carries; 0 without one."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return 0
+    offset = values.get("offset")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise Invalid("cursor is not valid", field="cursor")
+    return offset
+
+
+# --- views -------------------------------------------------------------------------------------------
+
+
+def project_view(project: Project, statuses: list[ProjectStatus]) -> ProjectOut:
+    return ProjectOut(
+        id=project.id,
+        workspace_id=project.workspace_id,
+        name=project.name,
+        key=project.key,
+        description=project.description,
+        created_by=project.created_by,
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+        statuses=[StatusOut.model_validate(s) for s in statuses],
+    )
+
+
+# --- access ------------------------------------------------------------------------------------------
+
+
+async def load_project_as_member(
+    uow: UnitOfWork, project_id: uuid.UUID, user: User, *, lock: bool = False
+) -> tuple[Project, WorkspaceMember]:
+    """The project if the user belongs to its workspace (404 otherwise), optionally row-locked."""
+    project = await repo.get_project(uow.session, project_id)
+    if project is None:
+        raise NotFound("Project not found")
+    member = await require_member(uow.session, project.workspace_id, user.id, what="project")
+    if lock:
+        project = await repo.get_project(uow.session, project_id, for_update=True)
+        if project is None:  # deleted while we looked
+            raise NotFound("Project not found")
+    return project, member
+
+
+async def load_status_as_member(
+    uow: UnitOfWork, status_id: uuid.UUID, user: User
+) -> tuple[ProjectStatus, Project]:
+    """The column and its project, row-locking the project: every column change is serialised per project."""
+    found = await repo.get_status_with_project(uow.session, status_id)
+    if found is None:
+        raise NotFound("Status not found")
+    status, project = found
+    await require_member(uow.session, project.workspace_id, user.id, what="status")
+    locked = await repo.get_project(uow.session, project.id, for_update=True)
+    if locked is None:
+        raise NotFound("Status not found")
+    return status, locked
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+async def _flush_checking_key(uow: UnitOfWork, project: Project) -> None:
+    """Flush in a savepoint so a key taken by a concurrent request is a 409, not a 500."""
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(project)
+            await uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Key {project.key} is already used in this workspace", field="key", code="key_taken"
+        ) from exc
+
+
+async def create_project(
+    uow: UnitOfWork, user: User, workspace_id: uuid.UUID, data: ProjectCreate, mutation_id: str | None
+) -> ProjectOut:
+    await require_member(uow.session, workspace_id, user.id)
+    if await repo.key_taken(uow.session, workspace_id, data.key):
+        raise Conflict(f"Key {data.key} is already used in this workspace", field="key", code="key_taken")
+    project = Project(
+        workspace_id=workspace_id,
+        name=data.name,
+        key=data.key,
+        description=data.description,
+        created_by=user.id,
+    )
+    await _flush_checking_key(uow, project)
+    statuses = [
+        ProjectStatus(project_id=project.id, name=name, category=category, position=float(i))
+        for i, (name, category) in enumerate(DEFAULT_STATUSES)
+    ]
+    uow.session.add_all(statuses)
+    await uow.session.flush()
+    await record_event(
+        uow,
+        ev.PROJECT_CREATED,
+        actor_id=user.id,
+        workspace_id=workspace_id,
+        subject_type="project",
+        subject_id=project.id,
+        project_id=project.id,
+        payload={"name": project.name, "key": project.key},
+        mutation_id=mutation_id,
+    )
+    return project_view(project, statuses)
+
+
+async def list_projects(
+    uow: UnitOfWork, user: User, workspace_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[ProjectOut], bool]:
+    """One page of the workspace's projects by name, and whether more follow."""
+    await require_member(uow.session, workspace_id, user.id)
+    projects = await repo.list_projects(uow.session, workspace_id, offset=offset, limit=limit + 1)
+    more = len(projects) > limit
+    projects = projects[:limit]
+    statuses = await repo.statuses_by_project(uow.session, [p.id for p in projects])
+    return [project_view(p, statuses.get(p.id, [])) for p in projects], more
+
+
+async def get_project(uow: UnitOfWork, user: User, project_id: uuid.UUID) -> ProjectOut:
+    project, _ = await load_project_as_member(uow, project_id, user)
+    return project_view(project, await repo.list_statuses(uow.session, project.id))
+
+
+async def update_project(
+    uow: UnitOfWork, user: User, project_id: uuid.UUID, data: ProjectUpdate, mutation_id: str | None
+) -> ProjectOut:
+    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    changes: dict[str, dict[str, Any]] = {}
+    fields: list[str] = []
+    for name in ("name", "key", "description"):
+        if name not in data.model_fields_set:
+            continue
+        new, old = getattr(data, name), getattr(project, name)
+        if new == old:
+            continue
+        fields.append(name)
+        if name != "description":
+            changes[name] = {"old": old, "new": new}
+        setattr(project, name, new)
+    if fields:
+        if "key" in fields and await repo.key_taken(
+            uow.session, project.workspace_id, project.key, except_id=project.id
+        ):
+            raise Conflict(
+                f"Key {project.key} is already used in this workspace", field="key", code="key_taken"
+            )
+        await _flush_checking_key(uow, project)
+        await uow.session.refresh(project)
+        await record_event(
+            uow,
+            ev.PROJECT_UPDATED,
+            actor_id=user.id,
+            workspace_id=project.workspace_id,
+            subject_type="project",
+            subject_id=project.id,
+            project_id=project.id,
+            payload={"fields": fields, "changes": changes},
+            mutation_id=mutation_id,
+        )
+    return project_view(project, await repo.list_statuses(uow.session, project.id))
+
+
+async def delete_project(uow: UnitOfWork, user: User, project_id: uuid.UUID, mutation_id: str | None) -> None:
+    project, member = await load_project_as_member(uow, project_id, user, lock=True)
+    check_role(member, "admin", "delete a project")
+    task_count = await repo.count_tasks_in_project(uow.session, project.id)
+    await repo.delete_project_tasks(uow.session, project.id)
+    await uow.session.delete(project)
+    await uow.session.flush()
+    await record_event(
+        uow,
+        ev.PROJECT_DELETED,
+        actor_id=user.id,
+        workspace_id=project.workspace_id,
+        subject_type="project",
+        subject_id=project.id,
+        project_id=project.id,
+        payload={"name": project.name, "key": project.key, "task_count": task_count},
+        mutation_id=mutation_id,
+    )
+
+
+# --- status columns ----------------------------------------------------------------------------------
+
+
+async def _record_columns_changed(
+    uow: UnitOfWork, user: User, project: Project, action: str, mutation_id: str | None, **details: Any
+) -> None:
+    """Column changes are project updates: the activity log shows them and boards refresh their columns."""
+    await record_event(
+        uow,
+        ev.PROJECT_UPDATED,
+        actor_id=user.id,
+        workspace_id=project.workspace_id,
+        subject_type="project",
+        subject_id=project.id,
+        project_id=project.id,
+        payload={"fields": ["statuses"], "statuses": {"action": action, **details}},
+        mutation_id=mutation_id,
+    )
+
+
+def _check_name_free(statuses: list[ProjectStatus], name: str, *, except_id: uuid.UUID | None = None) -> None:
+    folded = name.casefold()
+    if any(s.name.casefold() == folded and s.id != except_id for s in statuses):
+        raise Conflict(
+            f"A column named {name!r} already exists in this project", field="name", code="name_taken"
+        )
+
+
+def _renumber(statuses: list[ProjectStatus]) -> None:
+    for i, status in enumerate(statuses):
+        if status.position != float(i):
+            status.position = float(i)
+
+
+async def list_statuses(uow: UnitOfWork, user: User, project_id: uuid.UUID) -> list[StatusOut]:
+    project, _ = await load_project_as_member(uow, project_id, user)
+    return [StatusOut.model_validate(s) for s in await repo.list_statuses(uow.session, project.id)]
+
+
+async def create_status(
+    uow: UnitOfWork, user: User, project_id: uuid.UUID, data: StatusCreate, mutation_id: str | None
+) -> StatusOut:
+    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    statuses = await repo.list_statuses(uow.session, project.id)
+    if len(statuses) >= MAX_STATUSES:
+        raise Conflict(f"A project has at most {MAX_STATUSES} columns", code="too_many_statuses")
+    _check_name_free(statuses, data.name)
+    status = ProjectStatus(project_id=project.id, name=data.name, category=data.category, position=0.0)
+    index = len(statuses) if data.position is None else min(data.position, len(statuses))
+    statuses.insert(index, status)
+    _renumber(statuses)
+    uow.session.add(status)
+    await uow.session.flush()
+    await _record_columns_changed(
+        uow,
+        user,
+        project,
+        "created",
+        mutation_id,
+        status_id=str(status.id),
+        name=status.name,
+        category=status.category,
+    )
+    return StatusOut.model_validate(status)
+
+
+async def update_status(
+    uow: UnitOfWork, user: User, status_id: uuid.UUID, data: StatusUpdate, mutation_id: str | None
+) -> StatusOut:
+    status, project = await load_status_as_member(uow, status_id, user)
+    statuses = await repo.list_statuses(uow.session, project.id)
+    changes: dict[str, dict[str, Any]] = {}
+    if data.name is not None and data.name != status.name:
+        _check_name_free(statuses, data.name, except_id=status.id)
+        changes["name"] = {"old": status.name, "new": data.name}
+    if data.category is not None and data.category != status.category:
+        if (status.category == DONE) != (data.category == DONE):
+            _check_done_boundary_change(statuses, status)
+            if await repo.count_tasks_in_status(uow.session, status.id):
+                raise Conflict(
+                    "Move the tasks out of this column before changing whether it counts as done",
+                    field="category",
+                    code="status_not_empty",
+                )
+        changes["category"] = {"old": status.category, "new": data.category}
+    if changes:
+        if "name" in changes:
+            status.name = changes["name"]["new"]
+        if "category" in changes:
+            status.category = changes["category"]["new"]
+        await uow.session.flush()
+        await _record_columns_changed(
+            uow, user, project, "updated", mutation_id, status_id=str(status.id), changes=changes
+        )
+    return StatusOut.model_validate(status)
+
+
+def _check_done_boundary_change(statuses: list[ProjectStatus], status: ProjectStatus) -> None:
+    """`status` is about to leave its side of the done boundary (by a category change or deletion)."""
+    same_side = [s for s in statuses if (s.category == DONE) == (status.category == DONE)]
+    if len(same_side) <= 1:
+        if status.category == DONE:
+            raise Conflict("A project needs at least one done column", code="last_done_status")
+        raise Conflict(
+            "A project needs at least one open (to do or in progress) column", code="last_open_status"
+        )
+
+
+async def delete_status(
+    uow: UnitOfWork, user: User, status_id: uuid.UUID, move_to: uuid.UUID | None, mutation_id: str | None
+) -> None:
+    status, project = await load_status_as_member(uow, status_id, user)
+    statuses = await repo.list_statuses(uow.session, project.id)
+    _check_done_boundary_change(statuses, status)
+    target: ProjectStatus | None = None
+    if move_to is not None:
+        target = next((s for s in statuses if s.id == move_to), None)
+        if target is None or target.id == status.id:
+            raise Invalid("move_to must be another column of the same project", field="move_to")
+        if (target.category == DONE) != (status.category == DONE):
+            raise Invalid(
+                "move_to must be on the same side of done as the deleted column "
+                "(moving tasks there would complete or reopen them)",
+                field="move_to",
+            )
+    in_column = await repo.count_tasks_in_status(uow.session, status.id)
+    moved = 0
+    if in_column:
+        if target is None:
+            raise Conflict(
+                f"The column holds {in_column} task(s): pass move_to=<status id> to move them",
+                field="move_to",
+                code="status_not_empty",
+            )
+        moved = await repo.move_tasks_between_statuses(uow.session, status.id, target.id)
+    try:
+        async with uow.session.begin_nested():
+            await uow.session.delete(status)
+            await uow.session.flush()
+    except IntegrityError as exc:  # a task was moved in concurrently
+        raise Conflict("The column is not empty; try again", code="status_not_empty") from exc
+    await _record_columns_changed(
+        uow,
+        user,
+        project,
+        "deleted",
+        mutation_id,
+        status_id=str(status.id),
+        name=status.name,
+        moved_to=str(target.id) if target else None,
+        moved_tasks=moved,
+    )
+
+
+async def reorder_statuses(
+    uow: UnitOfWork, user: User, project_id: uuid.UUID, data: StatusOrder, mutation_id: str | None
+) -> list[StatusOut]:
+    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    statuses = await repo.list_statuses(uow.session, project.id)
+    by_id = {s.id: s for s in statuses}
+    if len(data.status_ids) != len(set(data.status_ids)) or set(data.status_ids) != set(by_id):
+        raise Invalid("status_ids must list every column of the project exactly once", field="status_ids")
+    ordered = [by_id[i] for i in data.status_ids]
+    if ordered != statuses:
+        _renumber(ordered)
+        await uow.session.flush()
+        await _record_columns_changed(
+            uow, user, project, "reordered", mutation_id, status_ids=[str(i) for i in data.status_ids]
+        )
+    return [StatusOut.model_validate(s) for s in ordered]
