@@ -6,7 +6,9 @@ from fastapi import APIRouter
 
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
+from magictask.tasks.endpoints import router as tasks_router
 
 api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 
 api_router.include_router(projects_router)
+api_router.include_router(tasks_router)
