@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from magictask.accounts.endpoints import router as accounts_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
 from magictask.tasks.endpoints import router as tasks_router
@@ -12,3 +13,4 @@ api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 
 api_router.include_router(projects_router)
 api_router.include_router(tasks_router)
+api_router.include_router(accounts_router)

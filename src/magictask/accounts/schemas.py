@@ -1,0 +1,104 @@
+"""Request and response bodies of the accounts feature."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+
+def check_timezone(value: str) -> str:
+    """An IANA time zone name that this server can load (e.g. "Europe/Paris", "UTC")."""
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError("not a known IANA time zone (e.g. Europe/Paris)") from exc
+    return value
+
+
+TimezoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class PatchModel(BaseModel):
+    """PATCH bodies: omitted fields stay as they are; an explicit null is refused for non-nullable fields."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class SignupIn(BaseModel):
+    email: EmailStr
+    password: Password
+    name: PersonName
+
+
+class LoginIn(BaseModel):
+    email: EmailStr
+    # No minimum here: the rule at signup may change, and a wrong password just fails.
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    name: str
+    timezone: str
+    skip_weekends: bool
+    leaderboard_opt_out: bool
+    created_at: datetime
+
+
+class AuthOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    user: UserOut
+
+
+class MePatch(PatchModel):
+    name: PersonName | None = None
+    timezone: TimezoneName | None = None
+    skip_weekends: bool | None = None
+    leaderboard_opt_out: bool | None = None
+
+
+class TokenCreate(BaseModel):
+    name: TokenName
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class TokenCreated(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    token: str = Field(description="The secret; shown only in this response")

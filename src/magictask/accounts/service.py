@@ -1,0 +1,126 @@
+"""Sign-up, login and logout, the profile, personal API tokens. Never commits: the request does."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from redis.asyncio import Redis
+from sqlalchemy.exc import IntegrityError
+
+from magictask.accounts import repository
+from magictask.accounts.dependencies import Principal
+from magictask.accounts.models import ApiToken, User
+from magictask.accounts.passwords import hash_password, verify_password
+from magictask.accounts.ratelimit import LoginRateLimiter
+from magictask.accounts.schemas import LoginIn, MePatch, SignupIn, TokenCreate
+from magictask.accounts.tokens import issue_token, revoke_token
+from magictask.config import Settings
+from magictask.db import UnitOfWork
+from magictask.events import types
+from magictask.events.service import record_event
+from magictask.kit.errors import Conflict, NotFound, Unauthorized
+
+MAX_PERSONAL_TOKENS = 50
+_SESSION_NAME_MAX = 100
+
+
+def _session_name(user_agent: str | None) -> str:
+    return (user_agent or "session").strip()[:_SESSION_NAME_MAX] or "session"
+
+
+async def _open_session(
+    uow: UnitOfWork, user: User, settings: Settings, user_agent: str | None
+) -> tuple[ApiToken, str]:
+    return await issue_token(
+        uow.session,
+        user.id,
+        kind="session",
+        name=_session_name(user_agent),
+        ttl=timedelta(days=settings.session_ttl_days),
+    )
+
+
+async def do_signup(
+    uow: UnitOfWork, data: SignupIn, settings: Settings, user_agent: str | None
+) -> tuple[User, str]:
+    """Create the account and its first session; 409 on an email already in use (any case)."""
+    email_taken = Conflict("An account with this email already exists", field="email", code="email_taken")
+    if await repository.find_user_by_email(uow.session, data.email) is not None:
+        raise email_taken
+    user = User(email=data.email, name=data.name, password_hash=await hash_password(data.password))
+    uow.session.add(user)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
+        raise email_taken from exc
+    await uow.session.refresh(user)
+    _, secret = await _open_session(uow, user, settings, user_agent)
+    return user, secret
+
+
+async def do_login(
+    uow: UnitOfWork,
+    redis: Redis,
+    settings: Settings,
+    data: LoginIn,
+    *,
+    ip: str,
+    user_agent: str | None,
+) -> tuple[User, str]:
+    limiter = LoginRateLimiter(redis, settings)
+    await limiter.check_attempt(data.email, ip)
+    user = await repository.find_user_by_email(uow.session, data.email)
+    matches, new_hash = await verify_password(data.password, user.password_hash if user else None)
+    if user is None or not matches:
+        raise Unauthorized("Incorrect email or password", code="invalid_credentials")
+    if new_hash is not None:
+        user.password_hash = new_hash
+    _, secret = await _open_session(uow, user, settings, user_agent)
+    await record_event(
+        uow,
+        types.USER_LOGIN,
+        actor_id=user.id,
+        workspace_id=None,
+        subject_type="user",
+        subject_id=user.id,
+        payload={"method": "password"},
+    )
+    await limiter.record_success(data.email, ip)
+    return user, secret
+
+
+async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
+    await revoke_token(uow.session, principal.token.id)
+
+
+async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
+    changes = patch.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if changes:
+        await uow.session.flush()
+        await uow.session.refresh(user)
+    return user
+
+
+async def create_personal_token(uow: UnitOfWork, user: User, data: TokenCreate) -> tuple[ApiToken, str]:
+    if await repository.count_personal_tokens(uow.session, user.id) >= MAX_PERSONAL_TOKENS:
+        raise Conflict(
+            f"At most {MAX_PERSONAL_TOKENS} personal tokens; revoke one first", code="token_limit_reached"
+        )
+    token, secret = await issue_token(uow.session, user.id, kind="personal", name=data.name, ttl=None)
+    await uow.session.refresh(token)
+    return token, secret
+
+
+async def list_personal_tokens(uow: UnitOfWork, user: User) -> list[ApiToken]:
+    return await repository.list_personal_tokens(uow.session, user.id, MAX_PERSONAL_TOKENS)
+
+
+async def revoke_personal_token(uow: UnitOfWork, user: User, token_id: uuid.UUID) -> None:
+    """Idempotent for the owner's own tokens; anyone else's id (or a session's) is 404."""
+    token = await repository.find_personal_token(uow.session, user.id, token_id)
+    if token is None:
+        raise NotFound("Token not found")
+    await revoke_token(uow.session, token.id)
