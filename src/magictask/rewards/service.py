@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -189,16 +189,37 @@ async def _load_weights(
     return weights, disabled
 
 
-async def process_events(session: AsyncSession, event_ids: list[int]) -> BatchOutcome:
-    outcome = BatchOutcome()
-    events = list(
+async def _lock_batch(session: AsyncSession, event_ids: list[int]) -> list[Event]:
+    """The batch's unprocessed events plus any older unprocessed event of the same actors, locked, in id
+    order. The older ones are events whose stream append was lost (the API died after its commit): taking
+    them here scores them before the actor's later events, so a lost append never reorders a user."""
+    wanted = list(
+        await session.execute(
+            select(Event.id, Event.actor_id).where(
+                Event.id.in_(event_ids), Event.processed_at.is_(None), Event.dead_lettered_at.is_(None)
+            )
+        )
+    )
+    if not wanted:
+        return []
+    ids = {event_id for event_id, _ in wanted}
+    actors = {actor for _, actor in wanted if actor is not None}
+    condition: ColumnElement[bool] = Event.id.in_(ids)
+    if actors:
+        condition = or_(condition, and_(Event.actor_id.in_(actors), Event.id < max(ids)))
+    return list(
         await session.scalars(
             select(Event)
-            .where(Event.id.in_(event_ids), Event.processed_at.is_(None), Event.dead_lettered_at.is_(None))
+            .where(condition, Event.processed_at.is_(None), Event.dead_lettered_at.is_(None))
             .order_by(Event.id)
             .with_for_update()
         )
     )
+
+
+async def process_events(session: AsyncSession, event_ids: list[int]) -> BatchOutcome:
+    outcome = BatchOutcome()
+    events = await _lock_batch(session, event_ids)
     if not events:
         return outcome
     workspace_ids = {e.workspace_id for e in events if e.workspace_id}
