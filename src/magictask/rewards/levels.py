@@ -35,8 +35,7 @@ def level_for_xp(total: int) -> int:
         return 1
     # Solve n(n-1) <= 2*total/STEP exactly in integers: no float rounding at large totals.
     q = 2 * total // LEVEL_STEP_XP
-    n = (1 + isqrt(1 + 4 * q)) // 2
-    return n
+    return (1 + isqrt(1 + 4 * q)) // 2
 
 
 def progress(total: int) -> LevelProgress:

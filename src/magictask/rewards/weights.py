@@ -44,7 +44,7 @@ class ScoringWeights(BaseModel):
 
     model_config = _STRICT
 
-    version: int = Field(1, ge=1, description="bumped on every change; stored with each award")
+    version: int = Field(1, ge=1, le=2**31 - 1, description="bumped on every change; stored with each award")
 
     # Base XP per (event type, role).
     task_completed: int = _xp(30, "completing a task, before priority/estimate/on-time")
@@ -85,7 +85,6 @@ class ScoringWeights(BaseModel):
     pair_free: int = Field(4, ge=0, le=1000)
     pair_decay: float = Field(0.6, gt=0.0, le=1.0)
     pair_floor: float = Field(0.05, ge=0.0, le=1.0)
-
 
 
 DEFAULT_WEIGHTS = ScoringWeights()
