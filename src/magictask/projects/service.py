@@ -102,11 +102,16 @@ async def load_status_as_member(
 # --- projects ----------------------------------------------------------------------------------------
 
 
-async def _flush_checking_key(uow: UnitOfWork, project: Project) -> None:
-    """Flush in a savepoint so a key taken by a concurrent request is a 409, not a 500."""
+async def _flush_checking_key(
+    uow: UnitOfWork, project: Project, values: dict[str, Any] | None = None
+) -> None:
+    """Write the project (with `values` applied) in a savepoint, so a key taken by a concurrent request is a
+    409, not a 500."""
     try:
         async with uow.session.begin_nested():
             uow.session.add(project)
+            for name, value in (values or {}).items():
+                setattr(project, name, value)
             await uow.session.flush()
     except IntegrityError as exc:
         raise Conflict(
@@ -180,15 +185,15 @@ async def update_project(
         fields.append(name)
         if name != "description":
             changes[name] = {"old": old, "new": new}
-        setattr(project, name, new)
     if fields:
-        if "key" in fields and await repo.key_taken(
-            uow.session, project.workspace_id, project.key, except_id=project.id
+        values = {name: getattr(data, name) for name in fields}
+        if "key" in values and await repo.key_taken(
+            uow.session, project.workspace_id, values["key"], except_id=project.id
         ):
             raise Conflict(
-                f"Key {project.key} is already used in this workspace", field="key", code="key_taken"
+                f"Key {values['key']} is already used in this workspace", field="key", code="key_taken"
             )
-        await _flush_checking_key(uow, project)
+        await _flush_checking_key(uow, project, values)
         await uow.session.refresh(project)
         await record_event(
             uow,
