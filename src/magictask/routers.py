@@ -8,9 +8,11 @@ from magictask.accounts.endpoints import router as accounts_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
 from magictask.tasks.endpoints import router as tasks_router
+from magictask.workspaces.endpoints import router as workspaces_router
 
 api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 
 api_router.include_router(projects_router)
 api_router.include_router(tasks_router)
 api_router.include_router(accounts_router)
+api_router.include_router(workspaces_router)

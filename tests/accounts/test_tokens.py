@@ -9,7 +9,9 @@ from tests.helpers import ok, signup
 
 async def test_create_list_and_use_a_personal_token(client: httpx.AsyncClient) -> None:
     account = await signup(client)
-    created = ok(await client.post("/api/v1/me/tokens", json={"name": " CI bot "}, headers=account.headers), 201)
+    created = ok(
+        await client.post("/api/v1/me/tokens", json={"name": " CI bot "}, headers=account.headers), 201
+    )
     assert set(created) == {"id", "name", "prefix", "created_at", "token"}
     assert created["name"] == "CI bot"
     assert created["token"].startswith("mtp_")
@@ -29,7 +31,9 @@ async def test_create_list_and_use_a_personal_token(client: httpx.AsyncClient) -
 
 async def test_revoked_token_stops_authenticating(client: httpx.AsyncClient) -> None:
     account = await signup(client)
-    created = ok(await client.post("/api/v1/me/tokens", json={"name": "script"}, headers=account.headers), 201)
+    created = ok(
+        await client.post("/api/v1/me/tokens", json={"name": "script"}, headers=account.headers), 201
+    )
     bearer = {"Authorization": f"Bearer {created['token']}"}
     ok(await client.get("/api/v1/me", headers=bearer))
 
@@ -38,7 +42,9 @@ async def test_revoked_token_stops_authenticating(client: httpx.AsyncClient) -> 
     assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401
     assert ok(await client.get("/api/v1/me/tokens", headers=account.headers)) == []
     # Revoking again is harmless.
-    assert (await client.delete(f"/api/v1/me/tokens/{created['id']}", headers=account.headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/me/tokens/{created['id']}", headers=account.headers)
+    ).status_code == 204
 
 
 async def test_cannot_revoke_someone_elses_token(client: httpx.AsyncClient) -> None:
@@ -49,7 +55,9 @@ async def test_cannot_revoke_someone_elses_token(client: httpx.AsyncClient) -> N
     assert r.status_code == 404
     ok(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {created['token']}"}))
     assert ok(await client.get("/api/v1/me/tokens", headers=mallory.headers)) == []
-    assert (await client.delete(f"/api/v1/me/tokens/{uuid.uuid4()}", headers=alice.headers)).status_code == 404
+    assert (
+        await client.delete(f"/api/v1/me/tokens/{uuid.uuid4()}", headers=alice.headers)
+    ).status_code == 404
     assert (await client.delete("/api/v1/me/tokens/not-a-uuid", headers=alice.headers)).status_code == 422
 
 
