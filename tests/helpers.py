@@ -101,3 +101,13 @@ async def make_team(client: httpx.AsyncClient) -> Team:
     await add_member(client, ws["id"], owner, member)
     project = await create_project(client, ws["id"], owner)
     return Team(owner, member, ws, project)
+
+
+async def fetch_events(engine: Any, *types: str) -> list[dict[str, Any]]:
+    """Event rows (oldest first) straight from the database, optionally only some types."""
+    from sqlalchemy import text
+
+    query = "select * from events" + (" where type = any(:types)" if types else "") + " order by id"
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(query), {"types": list(types)} if types else {})
+        return [dict(row._mapping) for row in rows]

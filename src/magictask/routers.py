@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from magictask.accounts.endpoints import router as accounts_router
+from magictask.comments.endpoints import router as comments_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
+from magictask.reactions.endpoints import router as reactions_router
 from magictask.tasks.endpoints import router as tasks_router
 from magictask.workspaces.endpoints import router as workspaces_router
 
@@ -16,3 +18,5 @@ api_router.include_router(projects_router)
 api_router.include_router(tasks_router)
 api_router.include_router(accounts_router)
 api_router.include_router(workspaces_router)
+api_router.include_router(comments_router)
+api_router.include_router(reactions_router)

@@ -1,0 +1,47 @@
+"""HTTP for comments. Rules live in service.py; this file maps requests and responses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from magictask.accounts.dependencies import CurrentUser
+from magictask.comments import service
+from magictask.comments.schemas import CommentIn, CommentOut
+from magictask.deps import MutationId, Uow
+from magictask.kit.pagination import Page, PageParams, page_params
+from magictask.kit.routing import TransactionalRoute
+
+router = APIRouter(tags=["comments"], route_class=TransactionalRoute)
+
+
+@router.post("/tasks/{task_id}/comments", status_code=201, response_model=CommentOut)
+async def create_comment(
+    task_id: uuid.UUID, data: CommentIn, uow: Uow, user: CurrentUser, mutation_id: MutationId
+) -> CommentOut:
+    """Comment on a task. `@name` mentions of workspace members are resolved and stored."""
+    return await service.create_comment(uow, user, task_id, data.body, mutation_id)
+
+
+@router.get("/tasks/{task_id}/comments", response_model=Page[CommentOut])
+async def list_comments(
+    task_id: uuid.UUID, uow: Uow, user: CurrentUser, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[CommentOut]:
+    """A task's comments, oldest first."""
+    return await service.list_comments(uow, user, task_id, params)
+
+
+@router.patch("/comments/{comment_id}", response_model=CommentOut)
+async def update_comment(
+    comment_id: uuid.UUID, data: CommentIn, uow: Uow, user: CurrentUser, mutation_id: MutationId
+) -> CommentOut:
+    """Edit your own comment."""
+    return await service.update_comment(uow, user, comment_id, data.body, mutation_id)
+
+
+@router.delete("/comments/{comment_id}", status_code=204, response_class=Response)
+async def delete_comment(comment_id: uuid.UUID, uow: Uow, user: CurrentUser, mutation_id: MutationId) -> None:
+    """Delete your own comment; workspace admins and owners may delete anyone's."""
+    await service.delete_comment(uow, user, comment_id, mutation_id)
