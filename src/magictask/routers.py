@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from magictask.accounts.endpoints import router as accounts_router
 from magictask.comments.endpoints import router as comments_router
+from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
@@ -20,3 +21,4 @@ api_router.include_router(accounts_router)
 api_router.include_router(workspaces_router)
 api_router.include_router(comments_router)
 api_router.include_router(reactions_router)
+api_router.include_router(activity_router)

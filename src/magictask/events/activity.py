@@ -1,0 +1,86 @@
+"""The activity log: who did what, when, newest first. Reads the events (outbox) rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from magictask.accounts.models import User
+from magictask.comments.schemas import UserRef
+from magictask.comments.service import require_visible_task
+from magictask.db import UnitOfWork
+from magictask.events import repository
+from magictask.events.models import Event
+from magictask.events.schemas import ActivityItem
+from magictask.events.types import ALL
+from magictask.kit.errors import Invalid
+from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.workspaces.access import require_member
+
+MAX_TYPE_FILTERS = 25
+
+
+def _before_id(params: PageParams) -> int | None:
+    values = decode_cursor(params.cursor)
+    if values is None:
+        return None
+    before = values.get("id")
+    if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+        raise Invalid("cursor is not valid", field="cursor")
+    return before
+
+
+def check_types(types: Sequence[str] | None) -> list[str] | None:
+    if not types:
+        return None
+    if len(types) > MAX_TYPE_FILTERS:
+        raise Invalid(f"at most {MAX_TYPE_FILTERS} types", field="type")
+    unknown = sorted(set(types) - ALL)
+    if unknown:
+        raise Invalid(f"unknown event type {unknown[0][:40]!r}", field="type")
+    return list(dict.fromkeys(types))
+
+
+def _page(rows: list[tuple[Event, str | None]], limit: int) -> Page[ActivityItem]:
+    page, more = rows[:limit], len(rows) > limit
+    items = [
+        ActivityItem(
+            id=event.id,
+            type=event.type,
+            actor=UserRef(id=event.actor_id, name=name) if event.actor_id and name is not None else None,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            project_id=event.project_id,
+            task_id=event.task_id,
+            payload=event.payload,
+            created_at=event.created_at,
+        )
+        for event, name in page
+    ]
+    return Page[ActivityItem](
+        items=items, next_cursor=encode_cursor({"id": page[-1][0].id}) if more else None
+    )
+
+
+async def workspace_activity(
+    uow: UnitOfWork, user: User, workspace_id: uuid.UUID, params: PageParams, types: Sequence[str] | None
+) -> Page[ActivityItem]:
+    await require_member(uow.session, workspace_id, user.id)
+    rows = await repository.workspace_activity(
+        uow.session,
+        workspace_id,
+        types=check_types(types),
+        before_id=_before_id(params),
+        limit=params.limit + 1,
+    )
+    return _page(rows, params.limit)
+
+
+async def task_activity(
+    uow: UnitOfWork, user: User, task_id: uuid.UUID, params: PageParams
+) -> Page[ActivityItem]:
+    task, _ = await require_visible_task(uow.session, task_id, user.id)
+    rows = await repository.task_activity(
+        uow.session, task.workspace_id, task.id, before_id=_before_id(params), limit=params.limit + 1
+    )
+    return _page(rows, params.limit)
