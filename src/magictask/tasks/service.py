@@ -214,7 +214,8 @@ async def _record(
         subject_id=task.id,
         project_id=project.id,
         task_id=task.id,
-        payload={"key": task_key(project, task), "title": task.title, **payload},
+        # `version` lets real-time clients drop stale updates.
+        payload={"key": task_key(project, task), "title": task.title, "version": task.version, **payload},
         mutation_id=mutation_id,
     )
 
