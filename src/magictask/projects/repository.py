@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.projects.models import Project, ProjectStatus
@@ -103,13 +103,6 @@ async def move_tasks_between_statuses(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def delete_project_tasks(session: AsyncSession, project_id: uuid.UUID) -> None:
-    # Tasks go first: their status foreign key is RESTRICT, so the columns may only go once they are empty.
-    await session.execute(
-        delete(Task).where(Task.project_id == project_id).execution_options(synchronize_session=False)
-    )
 
 
 async def get_status_with_project(

@@ -213,7 +213,7 @@ async def delete_project(uow: UnitOfWork, user: User, project_id: uuid.UUID, mut
     project, member = await load_project_as_member(uow, project_id, user, lock=True)
     check_role(member, "admin", "delete a project")
     task_count = await repo.count_tasks_in_project(uow.session, project.id)
-    await repo.delete_project_tasks(uow.session, project.id)
+    # The database cascades to the project's columns and tasks (and their comments and reactions).
     await uow.session.delete(project)
     await uow.session.flush()
     await record_event(
