@@ -108,12 +108,17 @@ def api(
 
     _configure_logging()
     uvicorn.run(
-        "magictask.app:create_app",
+        "magictask.realtime.asgi:create_asgi_app",  # FastAPI with Socket.IO at /socket.io/
         factory=True,
         host=host,
         port=port,
         loop="uvloop",
         http="httptools",
+        # Socket.IO messages are small and bounded: per-message deflate would cost CPU and ~100 KB of
+        # zlib state per connection. Engine.IO's own heartbeats detect dead peers, so no WS pings.
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,
+        ws_ping_timeout=None,
         proxy_headers=True,
         log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
         timeout_graceful_shutdown=10,

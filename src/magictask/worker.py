@@ -15,8 +15,10 @@ from prometheus_client import start_http_server
 from magictask.config import Settings, get_settings
 from magictask.db import make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
+from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.redis import make_redis
 from magictask.rewards.consumer import RewardConsumer
+from magictask.rewards.notify import install_sink, remove_sink
 from magictask.rewards.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,10 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     _init_sentry(settings)
     consumer = RewardConsumer(redis, sessionmaker, settings)
     stream = EventStream(redis, settings.event_partitions)
+    # Reward notifications reach the users' sockets through the API instances' shared channel.
+    emitter = RealtimeEmitter(settings.require_redis_url(), redis)
+    install_sink(emitter.send_rewards)
+    install_emitter(emitter)
     log.info("worker %s started", consumer.worker_id)
     try:
         await asyncio.gather(
@@ -43,6 +49,9 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
             run_sweeper(sessionmaker, stream, settings.outbox_grace_seconds, stop),
         )
     finally:
+        remove_sink(emitter.send_rewards)
+        install_emitter(None)
+        await emitter.aclose()
         await redis.aclose()
         await engine.dispose()
         log.info("worker stopped")

@@ -3,11 +3,15 @@
 `record_event` queues each new row on the unit of work; once the transaction commits, the whole batch
 goes to the event stream in one pipelined round trip. A crash between commit and append is repaired by
 the outbox sweeper, which re-publishes unprocessed rows.
+
+Committed listeners (the real-time layer installs one) get the same batch after commit, so no feature
+service needs to know about sockets.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from magictask.db import UnitOfWork
 from magictask.events.models import Event
@@ -17,6 +21,19 @@ log = logging.getLogger(__name__)
 
 STREAM_SLOT = "event_stream"
 PENDING_SLOT = "pending_events"
+
+CommittedListener = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
+_listeners: list[CommittedListener] = []
+
+
+def add_committed_listener(listener: CommittedListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def remove_committed_listener(listener: CommittedListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
 
 
 def attach_stream(uow: UnitOfWork, stream: EventStream | None) -> None:
@@ -33,5 +50,13 @@ def publish_after_commit(uow: UnitOfWork, event: Event) -> None:
             if stream is not None:
                 await stream.append_events(pending)
 
+        async def notify_listeners() -> None:
+            for listener in list(_listeners):
+                try:
+                    await listener(uow, pending)
+                except Exception:
+                    log.exception("committed-event listener failed")
+
         uow.after_commit(append)
+        uow.after_commit(notify_listeners)
     pending.append(event)

@@ -1,0 +1,80 @@
+"""Who is connecting: the bearer token in `auth: {token}` (or an Authorization header), else the session
+cookie. Anything else is refused."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from magictask.accounts.tokens import resolve_token
+from magictask.projects.models import Project
+from magictask.tasks.models import Task
+from magictask.workspaces.models import WorkspaceMember
+
+MAX_TOKEN_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    workspace_ids: frozenset[str]
+
+
+def credentials(environ: Mapping[str, Any], auth: Any, cookie_name: str) -> str | None:
+    """The secret the client presented; an explicit token wins and is never second-guessed by a cookie."""
+    if isinstance(auth, dict) and "token" in auth:
+        token = auth["token"]
+        return token if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_LENGTH else None
+    header = environ.get("HTTP_AUTHORIZATION")
+    if isinstance(header, str) and header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        return token if 0 < len(token) <= MAX_TOKEN_LENGTH else None
+    raw_cookie = environ.get("HTTP_COOKIE")
+    if isinstance(raw_cookie, str) and raw_cookie:
+        try:
+            morsel = SimpleCookie(raw_cookie).get(cookie_name)
+        except CookieError:
+            return None
+        if morsel is not None and 0 < len(morsel.value) <= MAX_TOKEN_LENGTH:
+            return morsel.value
+    return None
+
+
+async def authenticate(sessionmaker: async_sessionmaker[AsyncSession], secret: str) -> Identity | None:
+    async with sessionmaker() as session:
+        resolved = await resolve_token(session, secret)
+        if resolved is None:
+            return None
+        user, _token = resolved
+        workspace_ids = await session.scalars(
+            select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user.id)
+        )
+        identity = Identity(str(user.id), frozenset(str(w) for w in workspace_ids))
+        await session.commit()  # resolve_token may have touched last_used_at
+        return identity
+
+
+async def visible_workspace(
+    sessionmaker: async_sessionmaker[AsyncSession], kind: str, entity_id: uuid.UUID, user_id: str
+) -> str | None:
+    """The workspace of a project or task if `user_id` is a member of it now, else None (missing and
+    foreign look the same)."""
+    model: type[Project] | type[Task] = Project if kind == "project" else Task
+    query = (
+        select(model.workspace_id)
+        .join(
+            WorkspaceMember,
+            (WorkspaceMember.workspace_id == model.workspace_id)
+            & (WorkspaceMember.user_id == uuid.UUID(user_id)),
+        )
+        .where(model.id == entity_id)
+    )
+    async with sessionmaker() as session:
+        workspace_id = await session.scalar(query)
+    return str(workspace_id) if workspace_id is not None else None

@@ -1,0 +1,368 @@
+"""The Socket.IO server: authentication, rooms, presence, and the after-commit broadcaster.
+
+Client protocol (namespace "/"):
+- connect with `auth: {token}` (or the session cookie); refused otherwise. The socket is put in its
+  user's room and its workspaces' rooms, then receives `resync` (refetch what you show: anything may
+  have changed while you were away).
+- `join` / `leave` with `{project_id}` (a board) or `{task_id}`; the ack is `{ok, room, viewers}` or
+  `{ok: false, error}`, and a refused join also emits `error`. Joining a room means viewing it: the
+  room gets `presence` events as viewers come and go.
+- server events: see `routing.py` (task.*, comment.*, reaction.*, member.*, project.*, notification)
+  and `notify.py` (xp.awarded, level.up, achievement.unlocked, leaderboard.changed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import socketio
+from redis.asyncio import Redis
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from magictask.config import Settings
+from magictask.db import UnitOfWork
+from magictask.events import publisher
+from magictask.events.models import Event
+from magictask.realtime.auth import authenticate, credentials, visible_workspace
+from magictask.realtime.config import RealtimeSettings
+from magictask.realtime.manager import ResilientRedisManager
+from magictask.realtime.presence import MAX_LISTED, PresenceStore
+from magictask.realtime.rooms import ViewKind, parse_view, user_room, view_room, workspace_room
+from magictask.realtime.routing import CommittedEvent, MembershipChange, Plan, now_iso, plan_for
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+QUEUE_LIMIT = 10_000
+
+
+@dataclass(slots=True)
+class SocketSession:
+    user_id: str
+    workspaces: set[str]
+    views: dict[str, tuple[ViewKind, str, str]] = field(default_factory=dict)  # room -> kind, id, ws
+
+
+class Realtime:
+    """One per API process. `start` once the database and Redis are up; `stop` on shutdown."""
+
+    def __init__(self, settings: Settings, rt: RealtimeSettings | None = None) -> None:
+        self.settings = settings
+        self.rt = rt or RealtimeSettings()
+        self.manager = ResilientRedisManager(
+            settings.require_redis_url(),
+            channel=self.rt.channel,
+            max_publish_bytes=self.rt.max_publish_bytes,
+            ping_interval=self.rt.pubsub_ping_interval,
+            ping_timeout=self.rt.pubsub_ping_timeout,
+            on_control=self._on_control,
+            on_resubscribed=self._on_resubscribed,
+        )
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            client_manager=self.manager,
+            ping_interval=self.rt.ping_interval,
+            ping_timeout=self.rt.ping_timeout,
+            http_compression=False,
+            max_http_buffer_size=self.rt.max_client_message_bytes,
+            cors_allowed_origins=self.rt.cors_allowed_origins or None,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.sessions: dict[str, SocketSession] = {}
+        self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._presence: PresenceStore | None = None
+        self._queue: asyncio.Queue[Plan] = asyncio.Queue(QUEUE_LIMIT)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self.sio.on("connect", self.on_connect)
+        self.sio.on("disconnect", self.on_disconnect)
+        self.sio.on("join", self.on_join)
+        self.sio.on("leave", self.on_leave)
+
+    # ---- life cycle ------------------------------------------------------------------------------
+
+    async def start(self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis) -> None:
+        self._sessionmaker = sessionmaker
+        self._presence = PresenceStore(redis, self.rt.presence_ttl)
+        self.manager.initialize()  # subscribe now, not on the first connection
+        self.sio.manager_initialized = True
+        self._tasks = [
+            asyncio.create_task(self._drain_plans(), name="realtime-broadcaster"),
+            asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
+        ]
+        publisher.add_committed_listener(self.on_committed)
+        if not await self.manager.wait_subscribed(5.0):
+            log.error("not yet subscribed to the Socket.IO channel; retrying in the background")
+
+    async def stop(self) -> None:
+        publisher.remove_committed_listener(self.on_committed)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), 2)
+        thread = getattr(self.manager, "thread", None)
+        for task in [*self._tasks, *self._background, *([thread] if thread else [])]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *([thread] if thread else []), return_exceptions=True)
+        await self.sio.shutdown()
+        await self.manager.aclose()
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        assert self._sessionmaker is not None, "Realtime.start() was not called"
+        return self._sessionmaker
+
+    @property
+    def presence(self) -> PresenceStore:
+        assert self._presence is not None, "Realtime.start() was not called"
+        return self._presence
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- connection ------------------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        secret = credentials(environ, auth, self.settings.session_cookie_name)
+        if secret is None:
+            raise socketio.exceptions.ConnectionRefusedError("Authentication required")
+        identity = await authenticate(self.sessionmaker, secret)
+        if identity is None:
+            raise socketio.exceptions.ConnectionRefusedError("Invalid or expired token")
+        self.sessions[sid] = SocketSession(identity.user_id, set(identity.workspace_ids))
+        await self.sio.enter_room(sid, user_room(identity.user_id))
+        for workspace_id in identity.workspace_ids:
+            await self.sio.enter_room(sid, workspace_room(workspace_id))
+        self._spawn(self._after_connect(sid))
+
+    async def _after_connect(self, sid: str) -> None:
+        # Events sent before the CONNECT packet would be dropped by the client: wait for it to go out.
+        for _ in range(200):
+            if self.manager.is_connected(sid, NAMESPACE):
+                break
+            await asyncio.sleep(0.005)
+        session = self.sessions.get(sid)
+        if session is None:
+            return
+        await self.sio.emit(
+            "resync",
+            {
+                "reason": "connected",
+                "at": now_iso(),
+                "user_id": session.user_id,
+                "workspace_ids": sorted(session.workspaces),
+            },
+            to=sid,
+            ignore_queue=True,
+        )
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = self.sessions.pop(sid, None)
+        if session is None:
+            return
+        for room, (kind, entity_id, _ws) in session.views.items():
+            await self._leave_presence(room, kind, entity_id, session.user_id, sid)
+
+    # ---- rooms a socket asks for -----------------------------------------------------------------
+
+    async def on_join(self, sid: str, data: Any = None) -> dict[str, Any]:
+        session = self.sessions.get(sid)
+        if session is None:
+            return await self._refuse(sid, "join", data, "not_connected", "Not connected")
+        target = parse_view(data)
+        if target is None:
+            return await self._refuse(sid, "join", data, "invalid", "Send {project_id} or {task_id}")
+        kind, entity_id = target
+        room = view_room(kind, entity_id)
+        if room in session.views:
+            return {"ok": True, "room": room, "viewers": await self.presence.viewers(room)}
+        if len(session.views) >= self.rt.max_views_per_socket:
+            return await self._refuse(sid, "join", data, "too_many_rooms", "Leave a room first")
+        workspace_id = await visible_workspace(self.sessionmaker, kind, entity_id, session.user_id)
+        # Re-read the session: a revocation may have arrived while the database answered.
+        if (
+            workspace_id is None
+            or self.sessions.get(sid) is not session
+            or (workspace_id not in session.workspaces)
+        ):
+            return await self._refuse(sid, "join", data, "forbidden", f"No such {kind}, or not yours")
+        session.views[room] = (kind, str(entity_id), workspace_id)
+        await self.sio.enter_room(sid, room)
+        viewers = await self.presence.add(room, session.user_id, sid)
+        await self._emit_presence(room, kind, str(entity_id), session.user_id, "joined", viewers)
+        return {"ok": True, "room": room, "viewers": viewers[:MAX_LISTED]}
+
+    async def on_leave(self, sid: str, data: Any = None) -> dict[str, Any]:
+        session = self.sessions.get(sid)
+        target = parse_view(data)
+        if session is None or target is None:
+            return await self._refuse(sid, "leave", data, "invalid", "Send {project_id} or {task_id}")
+        room = view_room(*target)
+        view = session.views.pop(room, None)
+        if view is not None:
+            await self.sio.leave_room(sid, room)
+            await self._leave_presence(room, view[0], view[1], session.user_id, sid)
+        return {"ok": True, "room": room}
+
+    async def _refuse(self, sid: str, action: str, data: Any, code: str, message: str) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": code, "message": message, "action": action}
+        if isinstance(data, dict) and len(str(data)) < 200:
+            error["request"] = data
+        await self.sio.emit("error", error, to=sid, ignore_queue=True)
+        return {"ok": False, "error": error}
+
+    # ---- presence --------------------------------------------------------------------------------
+
+    async def _leave_presence(
+        self, room: str, kind: ViewKind, entity_id: str, user_id: str, sid: str
+    ) -> None:
+        try:
+            viewers = await self.presence.remove(room, user_id, sid)
+            await self._emit_presence(room, kind, entity_id, user_id, "left", viewers)
+        except Exception:
+            log.warning("could not update presence of %s", room, exc_info=True)
+
+    async def _emit_presence(
+        self, room: str, kind: ViewKind, entity_id: str, user_id: str, action: str, viewers: list[str]
+    ) -> None:
+        await self.sio.emit(
+            "presence",
+            {
+                "kind": kind,
+                "id": entity_id,
+                "room": room,
+                "user_id": user_id,
+                "action": action,
+                "viewers": viewers[:MAX_LISTED],
+                "count": len(viewers),
+                "at": now_iso(),
+            },
+            to=room,
+        )
+
+    async def _refresh_presence(self) -> None:
+        interval = max(self.rt.presence_ttl / 3, 1.0)
+        while True:
+            await asyncio.sleep(interval)
+            entries = [(room, s.user_id, sid) for sid, s in list(self.sessions.items()) for room in s.views]
+            try:
+                await self.presence.refresh(entries)
+            except Exception:
+                log.warning("could not refresh presence", exc_info=True)
+
+    # ---- committed events -> socket events -------------------------------------------------------
+
+    async def on_committed(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
+        """After-commit hook: snapshot the rows now (the session is still open), emit in order later so
+        the response is not held up by the fan-out."""
+        for event in events:
+            plan = plan_for(snapshot(event), self.rt.max_message_bytes)
+            if not plan:
+                continue
+            try:
+                self._queue.put_nowait(plan)
+            except asyncio.QueueFull:
+                log.error("real-time queue full; dropped %s %s", event.type, event.id)
+
+    async def _drain_plans(self) -> None:
+        while True:
+            plan = await self._queue.get()
+            try:
+                await self.execute(plan)
+            except Exception:
+                log.exception("real-time broadcast failed")
+            finally:
+                self._queue.task_done()
+
+    async def execute(self, plan: Plan) -> None:
+        for change in plan.grants:
+            await self._grant(change)
+            await self.manager.publish_control({"op": "grant", **_as_dict(change)})
+        for emission in plan.emissions:
+            rooms = list(emission.rooms)
+            await self.sio.emit(emission.event, emission.data, to=rooms[0] if len(rooms) == 1 else rooms)
+        for change in plan.revokes:
+            await self._revoke(change)
+            await self.manager.publish_control({"op": "revoke", **_as_dict(change)})
+
+    # ---- membership changes on live sockets ------------------------------------------------------
+
+    def _local_sids(self, user_id: str) -> list[str]:
+        return [sid for sid, _eio in self.manager.get_participants(NAMESPACE, user_room(user_id))]
+
+    async def _grant(self, change: MembershipChange) -> None:
+        for sid in self._local_sids(change.user_id):
+            session = self.sessions.get(sid)
+            if session is not None and change.workspace_id not in session.workspaces:
+                session.workspaces.add(change.workspace_id)
+                await self.sio.enter_room(sid, workspace_room(change.workspace_id))
+
+    async def _revoke(self, change: MembershipChange) -> None:
+        for sid in self._local_sids(change.user_id):
+            session = self.sessions.get(sid)
+            if session is None:
+                continue
+            session.workspaces.discard(change.workspace_id)
+            await self.sio.leave_room(sid, workspace_room(change.workspace_id))
+            for room, (kind, entity_id, ws) in list(session.views.items()):
+                if ws == change.workspace_id:
+                    del session.views[room]
+                    await self.sio.leave_room(sid, room)
+                    await self._leave_presence(room, kind, entity_id, session.user_id, sid)
+
+    async def _on_control(self, message: dict[str, Any]) -> None:
+        user_id, workspace_id = message.get("user_id"), message.get("workspace_id")
+        if not isinstance(user_id, str) or not isinstance(workspace_id, str):
+            return
+        change = MembershipChange(user_id, workspace_id)
+        if message.get("op") == "grant":
+            await self._grant(change)
+        elif message.get("op") == "revoke":
+            await self._revoke(change)
+
+    async def _on_resubscribed(self) -> None:
+        # Whatever was published while we were not subscribed is gone: every local client refetches.
+        await self.sio.emit("resync", {"reason": "subscription_restored", "at": now_iso()}, ignore_queue=True)
+
+
+def _as_dict(change: MembershipChange) -> dict[str, str]:
+    return {"user_id": change.user_id, "workspace_id": change.workspace_id}
+
+
+def _str(value: uuid.UUID | str | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def snapshot(event: Event) -> CommittedEvent:
+    """Read only what is already loaded: this runs after commit and must not touch the database."""
+    loaded = sa_inspect(event).dict
+    created_at = loaded.get("created_at")
+    return CommittedEvent(
+        id=event.id,
+        type=event.type,
+        actor_id=_str(event.actor_id),
+        workspace_id=_str(event.workspace_id),
+        project_id=_str(event.project_id),
+        task_id=_str(event.task_id),
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        payload=event.payload or {},
+        mutation_id=event.mutation_id,
+        version=_version_of(event),
+        at=created_at.isoformat() if isinstance(created_at, datetime) else now_iso(),
+    )
+
+
+def _version_of(event: Event) -> int | None:
+    """The changed entity's version, where its feature records one in the payload (tasks do)."""
+    version = (event.payload or {}).get("version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
