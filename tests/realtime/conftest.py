@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,8 @@ import socketio
 from magictask.kit.processes import spawn_child, stop_child
 from tests.conftest import TestServers
 
-CHANNEL = "magictask:socketio:test"
+# Our own channel: test runs sharing an external Redis must not hear (or disturb) each other.
+CHANNEL = f"magictask:socketio:test:{uuid.uuid4().hex[:8]}"
 
 
 def free_port() -> int:

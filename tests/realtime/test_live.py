@@ -14,8 +14,10 @@ import pytest
 import socketio
 from redis.asyncio import Redis
 
+from magictask.realtime.manager import subscriber_name
+from tests.conftest import TestServers as Servers
 from tests.helpers import create_task, create_workspace, make_team, ok, signup
-from tests.realtime.conftest import ApiInstance, Connector
+from tests.realtime.conftest import CHANNEL, ApiInstance, Connector
 
 pytestmark = pytest.mark.slow
 
@@ -225,8 +227,18 @@ async def test_reconnect_is_told_to_resync(
     assert again.named("resync")[0].data["reason"] == "connected"
 
 
+async def kill_subscribers(redis: Redis, servers: Servers) -> int:
+    if not servers.external:  # our own Valkey: exactly what an operator or Redis itself would do
+        return int(await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub"))
+    # A shared Redis: kill only this run's subscriptions, not other test runs' or applications'.
+    ours = [c for c in await redis.client_list("pubsub") if c.get("name") == subscriber_name(CHANNEL)]
+    for c in ours:
+        await redis.client_kill_filter(_id=c["id"])
+    return len(ours)
+
+
 async def test_pubsub_connection_killed_then_delivery_resumes(
-    instances: Instances, via_b: httpx.AsyncClient, connect: Connector, redis: Redis
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector, redis: Redis, servers: Servers
 ) -> None:
     a, _b = instances
     team = await make_team(via_b)
@@ -234,7 +246,7 @@ async def test_pubsub_connection_killed_then_delivery_resumes(
     await watcher.join(project_id=team.project["id"])
     watcher.events.clear()
 
-    killed = await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    killed = await kill_subscribers(redis, servers)
     assert killed >= 2  # both instances' subscriptions
     # The instance notices, subscribes again and tells its clients to refetch what they missed.
     restored = await watcher.next("resync", within=8.0)
@@ -247,8 +259,6 @@ async def test_pubsub_connection_killed_then_delivery_resumes(
 async def test_oversized_or_garbage_messages_do_not_kill_the_subscription(
     instances: Instances, via_b: httpx.AsyncClient, connect: Connector, redis: Redis
 ) -> None:
-    from tests.realtime.conftest import CHANNEL
-
     a, _b = instances
     team = await make_team(via_b)
     watcher = await connect(a, team.member.token)
@@ -263,19 +273,17 @@ async def test_oversized_or_garbage_messages_do_not_kill_the_subscription(
 
 
 async def test_reward_notifications_from_a_write_only_emitter(
-    instances: Instances, via_b: httpx.AsyncClient, connect: Connector, redis: Redis, servers: object
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector, redis: Redis, servers: Servers
 ) -> None:
     from magictask.realtime.config import RealtimeSettings
     from magictask.realtime.notify import RealtimeEmitter
     from magictask.rewards.notify import Notification
-    from tests.realtime.conftest import CHANNEL
 
     a, b = instances
     team = await make_team(via_b)
     on_a = await connect(a, team.member.token)
     on_b = await connect(b, team.owner.token)
-    url = servers.redis_url  # type: ignore[attr-defined]
-    emitter = RealtimeEmitter(url, redis, RealtimeSettings(channel=CHANNEL))
+    emitter = RealtimeEmitter(servers.redis_url, redis, RealtimeSettings(channel=CHANNEL))
     try:
         await emitter.send_rewards(
             [

@@ -58,6 +58,11 @@ ControlHandler = Callable[[dict[str, Any]], Awaitable[None]]
 ResubscribedHandler = Callable[[], Awaitable[None]]
 
 
+def subscriber_name(channel: str) -> str:
+    """CLIENT SETNAME of the subscriber connections (shows in CLIENT LIST; no spaces allowed)."""
+    return "magictask-sub:" + "".join(c if c.isalnum() or c in ":-_." else "_" for c in channel)
+
+
 class SubscriptionLost(Exception):
     """The subscribed connection stopped answering."""
 
@@ -230,6 +235,7 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             socket_timeout=10,
             socket_keepalive=True,
             retry=Retry(NoBackoff(), 0),
+            client_name=subscriber_name(self.channel),
         )
 
     async def _listen(self) -> AsyncIterator[bytes]:
