@@ -23,8 +23,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from magictask.app import create_app
 from magictask.config import Settings
@@ -137,7 +137,18 @@ async def clean_db(db_engine: AsyncEngine, redis: Redis) -> None:
     """Empty every table and the Redis database: each test starts from nothing."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with db_engine.begin() as conn:
-        await conn.execute(text(f"truncate {tables} restart identity cascade"))
+        # A test that leaves a transaction open would otherwise hang here; fail loudly instead.
+        await conn.execute(text("set local lock_timeout = '20s'"))
+        try:
+            await conn.execute(text(f"truncate {tables} restart identity cascade"))
+        except Exception as exc:
+            async with db_engine.connect() as probe:
+                rows = await probe.execute(
+                    text(
+                        "select pid, state, left(query, 200) from pg_stat_activity where state like 'idle in%'"
+                    )
+                )
+                raise RuntimeError(f"could not empty tables; open transactions: {rows.all()}") from exc
     await redis.flushdb()
 
 

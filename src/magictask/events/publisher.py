@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from magictask.db import UnitOfWork
 from magictask.events.models import Event
 from magictask.events.stream import EventStream
+from magictask.kit.failpoints import crash_if
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def publish_after_commit(uow: UnitOfWork, event: Event) -> None:
         stream: EventStream | None = uow.scratch.get(STREAM_SLOT)
 
         async def append() -> None:
+            crash_if("crash_after_commit")
             if stream is not None:
                 await stream.append_events(pending)
 

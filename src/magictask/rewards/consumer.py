@@ -127,10 +127,11 @@ class RewardConsumer:
         """Take over entries a previous owner read but never acknowledged (it died mid-batch)."""
         key, start = stream_key(partition), "0-0"
         while True:
-            result = await self.redis.xautoclaim(
-                key, CONSUMER_GROUP, self.worker_id, min_idle_time=0, start_id=start, count=1000, justid=True
+            # Raw command: redis-py's parser drops the cursor when JUSTID is given.
+            result = await self.redis.execute_command(  # type: ignore[no-untyped-call]
+                "XAUTOCLAIM", key, CONSUMER_GROUP, self.worker_id, 0, start, "COUNT", 1000, "JUSTID"
             )
-            start = result[0].decode() if isinstance(result[0], bytes) else result[0]
+            start = result[0].decode() if isinstance(result[0], bytes) else str(result[0])
             if start in ("0-0", "0"):
                 return
 

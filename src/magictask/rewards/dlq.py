@@ -58,9 +58,8 @@ async def replay(session: AsyncSession, redis: Redis, stream: EventStream, event
     await session.execute(
         update(Event).where(Event.id.in_(ids)).values(dead_lettered_at=None, attempts=0, last_error=None)
     )
-    actors = dict(
-        (await session.execute(select(Event.id, Event.actor_id).where(Event.id.in_(ids)))).tuples().all()
-    )
+    rows = await session.execute(select(Event.id, Event.actor_id).where(Event.id.in_(ids)))
+    actors = {row[0]: row[1] for row in rows}
     await session.commit()
     await stream.append(StreamEntry(i, str(actors[i]) if actors.get(i) else None) for i in ids if i in actors)
     await redis.xdel(DEAD_LETTER_STREAM, *[d.entry_id for d in wanted])

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
+from magictask.kit.routing import TransactionalRoute
 from magictask.rewards import progress
 from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut
 from magictask.rewards.weights import ScoringWeights
 
-router = APIRouter(tags=["rewards"])
+router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

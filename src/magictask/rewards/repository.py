@@ -48,7 +48,7 @@ async def unlocked_achievements(session: AsyncSession, user_id: uuid.UUID) -> di
             UserAchievement.user_id == user_id
         )
     )
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}
 
 
 async def find_scoring(

@@ -126,8 +126,9 @@ async def _completion_history(session: AsyncSession, task_ids: set[uuid.UUID]) -
         if event_type == "task.completed":
             if prior is None:
                 out[key] = PriorCompletion(str(user_id), int(delta), held=True)
-            else:
-                out[key] = PriorCompletion(prior.user_id, prior.award, held=True)
+            elif not prior.held:
+                # As `rules.completion_after`: a re-completion restores the first award to its completer.
+                out[key] = PriorCompletion(str(user_id), prior.award, held=True)
         elif prior is not None and str(user_id) == prior.user_id:
             out[key] = PriorCompletion(prior.user_id, prior.award, held=False)
     return out
