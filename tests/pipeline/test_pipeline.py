@@ -83,7 +83,7 @@ async def test_complete_reopen_complete_awards_the_completion_once(
     h = team.member.headers
     ok(await client.post(f"/api/v1/tasks/{task['id']}/complete", headers=h))
     await drain(consumer, db_engine)
-    first = [r for r in await ledger(db_engine, team.member.id) if r["event_type"] == "task.completed"][0][
+    first = next(r for r in await ledger(db_engine, team.member.id) if r["event_type"] == "task.completed")[
         "delta"
     ]
 
