@@ -10,15 +10,17 @@ from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
+from magictask.rewards.endpoints import router as rewards_router
 from magictask.tasks.endpoints import router as tasks_router
 from magictask.workspaces.endpoints import router as workspaces_router
 
 api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
 
-api_router.include_router(projects_router)
-api_router.include_router(tasks_router)
 api_router.include_router(accounts_router)
 api_router.include_router(workspaces_router)
+api_router.include_router(projects_router)
+api_router.include_router(tasks_router)
 api_router.include_router(comments_router)
 api_router.include_router(reactions_router)
 api_router.include_router(activity_router)
+api_router.include_router(rewards_router)
