@@ -127,9 +127,9 @@ class RewardConsumer:
         """Take over entries a previous owner read but never acknowledged (it died mid-batch)."""
         key, start = stream_key(partition), "0-0"
         while True:
-            # Raw command: redis-py's parser drops the cursor when JUSTID is given.
-            result = await self.redis.execute_command(  # type: ignore[no-untyped-call]
-                "XAUTOCLAIM", key, CONSUMER_GROUP, self.worker_id, 0, start, "COUNT", 1000, "JUSTID"
+            # Without JUSTID: redis-py's JUSTID parser drops the cursor needed to continue the scan.
+            result = await self.redis.xautoclaim(
+                key, CONSUMER_GROUP, self.worker_id, min_idle_time=0, start_id=start, count=500
             )
             start = result[0].decode() if isinstance(result[0], bytes) else str(result[0])
             if start in ("0-0", "0"):
