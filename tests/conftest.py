@@ -38,6 +38,7 @@ EXTERNAL_REDIS_TEST_DB = 13
 
 @dataclass(frozen=True)
 class TestServers:
+    __test__ = False  # a fixture value, not a test class
     database_url: str  # the run's own database, migrated to head
     admin_database_url: str  # same server, maintenance database (for CREATE DATABASE in tests)
     redis_url: str

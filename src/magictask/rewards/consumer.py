@@ -30,7 +30,7 @@ from magictask.kit.time import utcnow
 from magictask.rewards import metrics
 from magictask.rewards.leases import PartitionLeases
 from magictask.rewards.notify import notify_rewards
-from magictask.rewards.service import BatchOutcome, process_events
+from magictask.rewards.service import BatchOutcome, older_unprocessed, process_events
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ class RewardConsumer:
             CONSUMER_GROUP,
             self.worker_id,
             streams,  # type: ignore[arg-type]
-            count=self.settings.reward_batch_size,
+            # COUNT applies per stream: share the batch size between the partitions read.
+            count=max(10, self.settings.reward_batch_size // len(streams)),
             block=None if replaying else self.block_ms,
         )
         batch = _parse_read(response)
@@ -139,8 +140,9 @@ class RewardConsumer:
         event_ids = [event_id for entries in batch.values() for _, event_id in entries]
         try:
             outcome = await self._score(event_ids)
-        except Exception:
-            log.warning("batch of %d failed; retrying event by event", len(event_ids), exc_info=True)
+        except Exception as exc:
+            # The message only: a failed bulk statement's text and parameters can be megabytes.
+            log.warning("batch of %d failed (%s); retrying event by event", len(event_ids), _brief(exc))
             for p, entries in batch.items():
                 await self._handle_one_by_one(p, entries)
             return
@@ -148,20 +150,26 @@ class RewardConsumer:
         await self._after(outcome)
 
     async def _handle_one_by_one(self, partition: int, entries: Sequence[Entry]) -> None:
+        """Isolate the failure: each entry alone, after the actor's older unprocessed events (lost
+        appends), each of those alone too, so a failure is charged to the event that caused it."""
         for entry_id, event_id in entries:
-            try:
-                outcome = await self._score([event_id])
-            except Exception as exc:
-                metrics.EVENTS_FAILED.inc()
-                if not await self._record_failure(partition, entry_id, event_id, exc):
-                    return  # later entries of this partition wait, in order, for the retry
-                continue
+            async with self.sessionmaker() as session:
+                older = await older_unprocessed(session, event_id)
+            for oid in [*older, event_id]:
+                try:
+                    outcome = await self._score([oid], include_older=False)
+                except Exception as exc:
+                    metrics.EVENTS_FAILED.inc()
+                    own_entry = entry_id if oid == event_id else None
+                    if not await self._record_failure(partition, own_entry, oid, exc):
+                        return  # later entries of this partition wait, in order, for the retry
+                    continue
+                await self._after(outcome)
             await self._ack({partition: [entry_id]})
-            await self._after(outcome)
 
-    async def _score(self, event_ids: list[int]) -> BatchOutcome:
+    async def _score(self, event_ids: list[int], *, include_older: bool = True) -> BatchOutcome:
         async with self.sessionmaker() as session:
-            outcome = await process_events(session, event_ids)
+            outcome = await process_events(session, event_ids, include_older=include_older)
             await session.commit()
         return outcome
 
@@ -181,9 +189,11 @@ class RewardConsumer:
             await self.redis.hincrby(metrics.TOTALS_KEY, "processed", outcome.processed)
         await notify_rewards(outcome.notifications)
 
-    async def _record_failure(self, partition: int, entry_id: bytes, event_id: int, exc: Exception) -> bool:
+    async def _record_failure(
+        self, partition: int, entry_id: bytes | None, event_id: int, exc: Exception
+    ) -> bool:
         """Count the attempt. Returns True when the event was dead-lettered (the partition may go on)."""
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = _brief(exc, 2000)
         async with self.sessionmaker() as session:
             attempts = await session.scalar(
                 update(Event)
@@ -218,11 +228,17 @@ class RewardConsumer:
                 "error": error,
             },
         )
-        await self.redis.xack(stream_key(partition), CONSUMER_GROUP, entry_id)
+        if entry_id is not None:
+            await self.redis.xack(stream_key(partition), CONSUMER_GROUP, entry_id)
         await self.redis.hincrby(metrics.TOTALS_KEY, "dead_lettered", 1)
         metrics.EVENTS_DEAD_LETTERED.inc()
         _report_to_sentry(exc, event_id)
         return True
+
+
+def _brief(exc: BaseException, limit: int = 300) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _parse_read(response: Any) -> dict[int, list[Entry]]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, ColumnElement, Table, and_, any_, bindparam, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
@@ -38,6 +38,8 @@ from magictask.rewards.state import dump_stats, load_stats
 from magictask.rewards.streaks import local_time
 from magictask.rewards.weights import DEFAULT_WEIGHTS, ScoringWeights
 from magictask.workspaces.models import Workspace
+
+LEDGER_CHUNK = 2000  # rows per INSERT (9 parameters each)
 
 
 class StatsVersionConflict(RuntimeError):
@@ -190,37 +192,54 @@ async def _load_weights(
     return weights, disabled
 
 
-async def _lock_batch(session: AsyncSession, event_ids: list[int]) -> list[Event]:
-    """The batch's unprocessed events plus any older unprocessed event of the same actors, locked, in id
-    order. The older ones are events whose stream append was lost (the API died after its commit): taking
-    them here scores them before the actor's later events, so a lost append never reorders a user."""
-    wanted = list(
-        await session.execute(
-            select(Event.id, Event.actor_id).where(
-                Event.id.in_(event_ids), Event.processed_at.is_(None), Event.dead_lettered_at.is_(None)
-            )
-        )
+def _in_ids(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column = ANY($1)` with one array parameter: a recovery batch can hold more ids than the
+    32,767 parameters an IN list may use."""
+    return column == any_(bindparam("ids_" + column.key, ids, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+
+
+def _unprocessed() -> ColumnElement[bool]:
+    return and_(Event.processed_at.is_(None), Event.dead_lettered_at.is_(None))
+
+
+async def older_unprocessed(session: AsyncSession, event_id: int) -> list[int]:
+    """Unprocessed events of the same actor older than `event_id`: events whose stream append was lost
+    (the API died after its commit). They must be scored before the actor's later events."""
+    actor = select(Event.actor_id).where(Event.id == event_id).scalar_subquery()
+    rows = await session.scalars(
+        select(Event.id)
+        .where(Event.actor_id == actor, Event.id < event_id, _unprocessed())
+        .order_by(Event.id)
     )
-    if not wanted:
-        return []
-    ids = {event_id for event_id, _ in wanted}
-    actors = {actor for _, actor in wanted if actor is not None}
-    condition: ColumnElement[bool] = Event.id.in_(ids)
-    if actors:
-        condition = or_(condition, and_(Event.actor_id.in_(actors), Event.id < max(ids)))
+    return list(rows)
+
+
+async def _lock_batch(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[Event]:
+    """The batch's unprocessed events, plus (with `include_older`) any older unprocessed event of the same
+    actors, locked, in id order, so a lost stream append never reorders a user."""
+    condition: ColumnElement[bool] = _in_ids(Event.id, event_ids)
+    if include_older:
+        wanted = list(
+            await session.execute(select(Event.id, Event.actor_id).where(condition, _unprocessed()))
+        )
+        if not wanted:
+            return []
+        actors = {actor for _, actor in wanted if actor is not None}
+        if actors:
+            newest = max(event_id for event_id, _ in wanted)
+            condition = or_(condition, and_(Event.actor_id.in_(actors), Event.id < newest))
     return list(
         await session.scalars(
-            select(Event)
-            .where(condition, Event.processed_at.is_(None), Event.dead_lettered_at.is_(None))
-            .order_by(Event.id)
-            .with_for_update()
+            select(Event).where(condition, _unprocessed()).order_by(Event.id).with_for_update()
         )
     )
 
 
-async def process_events(session: AsyncSession, event_ids: list[int]) -> BatchOutcome:
+async def process_events(
+    session: AsyncSession, event_ids: list[int], *, include_older: bool = True
+) -> BatchOutcome:
     outcome = BatchOutcome()
-    events = await _lock_batch(session, event_ids)
+    events = await _lock_batch(session, event_ids, include_older)
     if not events:
         return outcome
     workspace_ids = {e.workspace_id for e in events if e.workspace_id}
@@ -298,13 +317,15 @@ async def process_events(session: AsyncSession, event_ids: list[int]) -> BatchOu
 
     inserted: set[tuple[int, str]] = set()
     if ledger:
-        rows = await session.execute(
-            insert(XpLedger)
-            .values(ledger)
-            .on_conflict_do_nothing(constraint="uq_xp_ledger_event_user")
-            .returning(XpLedger.event_id, XpLedger.user_id)
-        )
-        inserted = {(eid, str(uid)) for eid, uid in rows}
+        # Chunked: PostgreSQL's wire protocol allows at most 32,767 parameters per statement.
+        for start in range(0, len(ledger), LEDGER_CHUNK):
+            rows = await session.execute(
+                insert(XpLedger)
+                .values(ledger[start : start + LEDGER_CHUNK])
+                .on_conflict_do_nothing(constraint="uq_xp_ledger_event_user")
+                .returning(XpLedger.event_id, XpLedger.user_id)
+            )
+            inserted.update((eid, str(uid)) for eid, uid in rows)
         if len(inserted) != len(ledger):
             # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
             for row in ledger:
@@ -312,7 +333,9 @@ async def process_events(session: AsyncSession, event_ids: list[int]) -> BatchOu
                     users[str(row["user_id"])].xp_total -= row["delta"]
     await _write_stats(session, users, outcome)
     now = utcnow()
-    await session.execute(update(Event).where(Event.id.in_([e.id for e in events])).values(processed_at=now))
+    await session.execute(
+        update(Event).where(_in_ids(Event.id, [e.id for e in events])).values(processed_at=now)
+    )
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
     return outcome

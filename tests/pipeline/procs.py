@@ -1,0 +1,87 @@
+"""Real MagicTask processes for fault tests: start, SIGKILL, restart; nothing survives the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from magictask.embedded import free_port
+
+
+@dataclass
+class Proc:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    port: int | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Proc:
+        with open(self.log, "ab") as out:
+            self.popen = subprocess.Popen(
+                self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        if self.port is not None:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.popen is not None and self.popen.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} not ready:\n{self.log.read_text()[-3000:]}")
+
+    @property
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def kill9(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+@dataclass
+class Cluster:
+    base_env: dict[str, str]
+    logs: Path
+    procs: list[Proc] = field(default_factory=list)
+
+    def api(self, name: str, **env: str) -> Proc:
+        port = free_port()
+        args = [sys.executable, "-m", "magictask", "api", "--port", str(port)]
+        proc = Proc(name, args, {**self.base_env, **env}, self.logs / f"{name}.log", port=port)
+        self.procs.append(proc)
+        return proc.start()
+
+    def worker(self, name: str, **env: str) -> Proc:
+        args = [sys.executable, "-m", "magictask", "worker"]
+        proc = Proc(name, args, {**self.base_env, **env}, self.logs / f"{name}.log")
+        self.procs.append(proc)
+        return proc.start()
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            proc.stop()

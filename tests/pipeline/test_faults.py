@@ -1,0 +1,275 @@
+"""Fault tests with real processes and real kills (issue: reward engine, "Fault tests").
+
+While events flow through two API processes (one of which SIGKILLs itself right after commits, before the
+stream append) and two workers (SIGKILLed and restarted over and over), Valkey is restarted. Afterwards
+every user's XP, level and achievements must equal a replay of all events, once, in order, through the
+pure scoring model: nothing lost, nothing doubled. A poison event ends in the dead-letter stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from magictask.embedded import EmbeddedValkey
+from magictask.events.models import Event
+from magictask.events.stream import DEAD_LETTER_STREAM
+from magictask.rewards import achievements as ach
+from magictask.rewards.levels import level_for_xp
+from magictask.rewards.rules import PriorCompletion, UserStats, completion_after, recipients, score_event
+from magictask.rewards.service import facts_for
+from magictask.rewards.streaks import local_time
+from magictask.rewards.weights import DEFAULT_WEIGHTS
+from tests.conftest import TestServers
+from tests.pipeline.procs import Cluster, Proc
+
+pytestmark = pytest.mark.slow
+
+USERS = 6
+ROUNDS = 6
+
+
+async def _call(
+    client: httpx.AsyncClient, method: str, url: str, token: str, **kw: Any
+) -> httpx.Response | None:
+    """A request that may hit an API process that is being killed: None when the connection dropped."""
+    try:
+        return await client.request(
+            method, url, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
+        )
+    except httpx.TransportError:
+        return None
+
+
+async def _user_script(
+    api_a: str, api_b: Proc, token: str, project_id: str, rng: random.Random, chaos_done: asyncio.Event
+) -> None:
+    """One user's actions, in sequence (so their order is their event order). Creations go through the
+    healthy API; completions, reopens and comments through the one that crashes after commits."""
+    async with httpx.AsyncClient() as client:
+        rounds = 0
+        while rounds < ROUNDS or not chaos_done.is_set():  # keep events flowing until the chaos is over
+            rounds += 1
+            r = await _call(client, "POST", f"{api_a}/api/v1/projects/{project_id}/tasks", token,
+                            json={"title": f"task {rng.random():.6f}", "priority": rng.choice(["low", "high", "urgent"]),
+                                  "estimate": rng.choice([1, 3, 8])})  # fmt: skip
+            assert r is not None and r.status_code == 201, r and r.text
+            task = r.json()
+            for action in ("complete", "comment", "reopen", "complete"):
+                target = f"http://127.0.0.1:{api_b.port}" if api_b.alive and rng.random() < 0.6 else api_a
+                if action == "comment":
+                    await _call(client, "POST", f"{target}/api/v1/tasks/{task['id']}/comments", token,
+                                json={"body": "looks good"})  # fmt: skip
+                else:
+                    await _call(client, "POST", f"{target}/api/v1/tasks/{task['id']}/{action}", token)
+                await asyncio.sleep(rng.uniform(0, 0.03))
+
+
+async def _chaos(
+    workers: list[Proc], api_b: Proc, valkey: EmbeddedValkey, done: asyncio.Event
+) -> dict[str, int]:
+    """A fixed schedule of faults while the users work: worker SIGKILLs (restarted at once, so two
+    workers run side by side most of the time), one Valkey restart midway, API crash recovery."""
+    rng = random.Random(7)
+    counts: dict[str, int] = defaultdict(int)
+    try:
+        for kill in range(int(os.environ.get("CHAOS_KILLS", "8"))):
+            await asyncio.sleep(rng.uniform(0.3, 0.6))
+            victim = rng.choice(workers)
+            victim.kill9()
+            counts["worker kills"] += 1
+            await asyncio.to_thread(victim.start)
+            if not api_b.alive:  # it killed itself right after a commit: bring it back
+                counts["api crashes"] += 1
+                await asyncio.to_thread(api_b.start)
+            if kill == 3:
+                await asyncio.to_thread(valkey.stop)
+                await asyncio.sleep(0.5)
+                await asyncio.to_thread(valkey.start)
+                counts["valkey restarts"] += 1
+    finally:
+        done.set()
+    return dict(counts)
+
+
+def _expected(
+    events: list[Event], tz_by_user: dict[str, str]
+) -> tuple[dict[str, int], dict[str, set[str]], dict[tuple[int, str], int]]:
+    """Replay every event once, in id order, through the pure model (what the worker must have done)."""
+    stats: dict[str, UserStats] = {}
+    xp: dict[str, int] = defaultdict(int)
+    per_award: dict[tuple[int, str], int] = {}
+    counters: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    completions: dict[str, PriorCompletion] = {}
+    for e in events:
+        if e.actor_id is None:
+            continue
+        facts = facts_for(e, completions.get(str(e.task_id)) if e.task_id else None)
+        awards = []
+        for uid, role in recipients(facts):
+            s = stats.get(uid) or UserStats(user_id=uid, time_zone=tz_by_user.get(uid, "UTC"))
+            scored = score_event(facts, role, s, DEFAULT_WEIGHTS)
+            stats[uid] = scored.stats
+            xp[uid] += scored.award.xp
+            per_award[(e.id, uid)] = scored.award.xp
+            awards.append(scored.award)
+            for metric, n in ach.metric_increments(
+                facts, role, local_time(facts.occurred_at, s.time_zone)
+            ).items():
+                counters[uid][metric] += n
+        if e.task_id and facts.type in ("task.completed", "task.reopened"):
+            after = completion_after(facts, awards)
+            if after is not None:
+                completions[str(e.task_id)] = after
+    unlocked = {}
+    for uid, total in xp.items():
+        metrics = {**counters[uid], **ach.gauge_metrics(max(0, total), stats[uid].streak)}
+        unlocked[uid] = {p.achievement.key for p in ach.evaluate(metrics, set()) if p.unlocked}
+    return dict(xp), unlocked, per_award
+
+
+async def test_nothing_lost_nothing_doubled_under_kills_and_restarts(
+    servers: TestServers, db_engine: AsyncEngine, clean_db: None, tmp_path: Path
+) -> None:
+    valkey = EmbeddedValkey(tmp_path / "valkey")
+    valkey_url = valkey.start()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MAGICTASK_")},
+        "MAGICTASK_DATABASE_URL": servers.database_url,
+        "MAGICTASK_REDIS_URL": valkey_url,
+        "MAGICTASK_OUTBOX_GRACE_SECONDS": "2",
+        "MAGICTASK_PARTITION_LEASE_SECONDS": "2",
+        "MAGICTASK_REWARD_BATCH_SIZE": "20",
+        "MAGICTASK_REWARD_MAX_ATTEMPTS": "3",
+        "MAGICTASK_LOG_LEVEL": "warning",
+    }
+    cluster = Cluster(env, tmp_path)
+    try:
+        api_a = cluster.api("api-a")
+        api_b = cluster.api("api-b", MAGICTASK_FAILPOINTS="crash_after_commit=0.15")
+        workers = [cluster.worker("worker-1"), cluster.worker("worker-2")]
+        base = f"http://127.0.0.1:{api_a.port}"
+
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            tokens, ids = [], []
+            for i in range(USERS):
+                r = await client.post("/api/v1/auth/signup", json={"email": f"fault{i}@example.com",
+                                                                    "password": "correct horse battery", "name": f"F{i}"})  # fmt: skip
+                assert r.status_code == 201, r.text
+                tokens.append(r.json()["access_token"])
+                ids.append(r.json()["user"]["id"])
+            auth = {"Authorization": f"Bearer {tokens[0]}"}
+            ws = (await client.post("/api/v1/workspaces", json={"name": "Chaos"}, headers=auth)).json()
+            for i in range(1, USERS):
+                inv = await client.post(
+                    f"/api/v1/workspaces/{ws['id']}/invites",
+                    json={"email": f"fault{i}@example.com"},
+                    headers=auth,
+                )
+                r = await client.post(
+                    f"/api/v1/invites/{inv.json()['token']}/accept",
+                    headers={"Authorization": f"Bearer {tokens[i]}"},
+                )
+                assert r.status_code == 200, r.text
+            project = (
+                await client.post(
+                    f"/api/v1/workspaces/{ws['id']}/projects",
+                    json={"name": "Chaos", "key": "CH"},
+                    headers=auth,
+                )
+            ).json()
+
+        # A poison event: a corrupt row the worker cannot score. It must end in the dead-letter stream.
+        async with db_engine.begin() as conn:
+            poison = await conn.scalar(
+                text("insert into events (type, actor_id, workspace_id, subject_type, subject_id, payload) values "
+                     "('mention.created', :a, :w, 'comment', 'x', '{\"mentioned_user_id\": \"corrupt\"}') returning id"),
+                {"a": uuid.UUID(ids[1]), "w": uuid.UUID(ws["id"])},
+            )  # fmt: skip
+
+        chaos_done = asyncio.Event()
+        chaos = asyncio.create_task(_chaos(workers, api_b, valkey, chaos_done))
+        await asyncio.gather(
+            *(
+                _user_script(base, api_b, tokens[i], project["id"], random.Random(i), chaos_done)
+                for i in range(USERS)
+            )
+        )
+        counts = await chaos
+        print("chaos:", counts)
+        assert counts.get("worker kills", 0) == int(os.environ.get("CHAOS_KILLS", "8"))
+
+        for w in workers:  # leave two healthy workers to finish the work
+            if not w.alive:
+                w.start()
+        for _ in range(600):
+            async with db_engine.connect() as conn:
+                left = await conn.scalar(
+                    text(
+                        "select count(*) from events where processed_at is null and dead_lettered_at is null"
+                    )
+                )
+            if left == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert left == 0, f"{left} events never processed"
+
+        async with db_engine.connect() as conn:
+            rows = (await conn.execute(text("select * from events order by id"))).mappings().all()
+            events = [Event(**dict(r.items())) for r in rows if r["id"] != poison]
+            tz = {str(u): z for u, z in (await conn.execute(text("select id, timezone from users"))).all()}
+            stats = {str(r.user_id): r for r in (await conn.execute(text("select * from user_stats"))).all()}
+            ledger = (await conn.execute(text("select user_id, sum(delta) as xp, count(*) as n, count(distinct event_id) as d from xp_ledger group by user_id"))).all()  # fmt: skip
+            unlocked_rows = (
+                await conn.execute(text("select user_id, achievement_key from user_achievements"))
+            ).all()
+            dead = await conn.scalar(
+                text("select dead_lettered_at is not null from events where id = :i"), {"i": poison}
+            )
+            awarded = {
+                (r.event_id, str(r.user_id)): r.delta
+                for r in (await conn.execute(text("select event_id, user_id, delta from xp_ledger"))).all()
+            }
+        expected_xp, expected_unlocked, expected_awards = _expected(events, tz)
+        wrong = {k: (awarded.get(k), v) for k, v in expected_awards.items() if awarded.get(k) != v}
+        extra = set(awarded) - set(expected_awards)
+        assert not wrong and not extra, (
+            f"(event, user): (ledger, replay) {sorted(wrong.items())[:10]}; extra {extra}"
+        )
+
+        assert set(ids) <= set(expected_xp)
+        for uid in ids:
+            assert stats[uid].xp_total == expected_xp[uid], (
+                f"user {uid}: stats {stats[uid].xp_total} != replay {expected_xp[uid]}"
+            )
+            assert stats[uid].level == level_for_xp(max(0, expected_xp[uid]))
+        ledger_by_user = {str(r.user_id): r for r in ledger}
+        for uid in ids:
+            assert ledger_by_user[uid].xp == expected_xp[uid]
+            assert ledger_by_user[uid].n == ledger_by_user[uid].d  # one row per event and recipient
+        unlocked: dict[str, set[str]] = defaultdict(set)
+        for uid, key in unlocked_rows:
+            unlocked[str(uid)].add(key)
+        for uid in ids:
+            assert unlocked[uid] == expected_unlocked[uid]
+        assert dead is True
+        redis = Redis.from_url(valkey_url)
+        try:
+            letters = await redis.xrange(DEAD_LETTER_STREAM)
+            assert [int(f[b"id"]) for _, f in letters] == [poison]
+        finally:
+            await redis.aclose()
+    finally:
+        cluster.stop_all()
+        valkey.stop()
