@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 DATA_DIR ?=
 
-.PHONY: run test install lint typecheck pytest test-external clean
+.PHONY: run test install lint typecheck pytest test-external clean web web-test
 
 # The official socket.io JavaScript client, for the real-time protocol tests (pinned by package-lock.json).
 JS_CLIENT := tests/realtime/js
@@ -24,7 +24,26 @@ $(JS_STAMP): $(JS_CLIENT)/package.json $(JS_CLIENT)/package-lock.json
 	cd $(JS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
 
-run: install
+# The web app (web/): npm ci from the committed lock, then a Vite build, each redone only when its inputs change.
+WEB_STAMP := web/node_modules/.package-lock.json
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web/dist/index.html: $(WEB_STAMP) $(WEB_SRC)
+	cd web && npm run build --silent
+
+web: web/dist/index.html
+
+# Vitest component tests, then Playwright end-to-end in Debian's chromium against `magictask up` on a
+# fresh data dir and a free port (web/playwright.config.ts).
+web-test: install web
+	cd web && npx vitest run
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+
+run: install web
 	$(BIN)/magictask up --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 lint: install
@@ -37,7 +56,7 @@ typecheck: install
 pytest: install $(JS_STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
 
-test: lint typecheck pytest
+test: lint typecheck pytest web-test
 
 # The same suite against the machine's PostgreSQL and Redis instead of the embedded servers.
 test-external: install $(JS_STAMP)
@@ -46,4 +65,4 @@ test-external: install $(JS_STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist

@@ -19,6 +19,7 @@ from magictask.kit.errors import error_body, install_error_handlers
 from magictask.redis import make_redis
 from magictask.rewards.metrics import refresh_pipeline_gauges
 from magictask.routers import api_router
+from magictask.web import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("could not read pipeline gauges from Redis", exc_info=True)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    mount_web(app)  # last: its catch-all serves the web app at every path no route above took
     return app

@@ -1,0 +1,106 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
+import { Toaster } from "sonner";
+import { setUnauthorizedHandler } from "./api/client";
+import { useMe, useWorkspaces } from "./api/queries";
+import { Spinner } from "./components/ui";
+import { LoginPage, SignupPage } from "./features/auth/AuthPages";
+import { AcceptInvitePage } from "./features/workspaces/AcceptInvite";
+import { CreateWorkspacePage } from "./features/workspaces/CreateWorkspace";
+import { AppLayout } from "./features/workspaces/AppLayout";
+import { ProjectsPage } from "./features/projects/ProjectsPage";
+import { BoardPage } from "./features/board/BoardPage";
+import { ListPage } from "./features/tasks/ListPage";
+import { MembersPage } from "./features/workspaces/MembersPage";
+import { WorkspaceSettingsPage } from "./features/settings/WorkspaceSettings";
+import { UserSettingsPage } from "./features/settings/UserSettings";
+import { AchievementsPage } from "./features/gamification/AchievementsPage";
+import { ProfilePage } from "./features/gamification/ProfilePage";
+import { LeaderboardPage } from "./features/insights/LeaderboardPage";
+import { AnalyticsPage } from "./features/insights/AnalyticsPage";
+import { RealtimeProvider } from "./realtime/socket";
+import { theme } from "./lib/theme";
+import { notifications } from "./features/notifications/store";
+
+function RequireAuth() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <Spinner />;
+  if (me.isError || !me.data) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  notifications.forUser(me.data.id);
+  return (
+    <RealtimeProvider userId={me.data.id}>
+      <Outlet />
+    </RealtimeProvider>
+  );
+}
+
+const LAST_WS = "mt.workspace";
+export function rememberWorkspace(id: string) {
+  try {
+    localStorage.setItem(LAST_WS, id);
+  } catch {
+    /* ignore */
+  }
+}
+
+function Home() {
+  const ws = useWorkspaces();
+  if (ws.isPending) return <Spinner />;
+  const list = ws.data ?? [];
+  if (list.length === 0) return <Navigate to="/new-workspace" replace />;
+  let last: string | null = null;
+  try {
+    last = localStorage.getItem(LAST_WS);
+  } catch {
+    /* ignore */
+  }
+  const target = list.find((w) => w.id === last) ?? list[0];
+  return <Navigate to={`/w/${target.id}`} replace />;
+}
+
+export function App() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const t = theme.use();
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      if (!location.pathname.startsWith("/login") && !location.pathname.startsWith("/signup") && !location.pathname.startsWith("/invite")) {
+        qc.clear();
+        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      }
+    });
+  }, [qc, navigate]);
+  return (
+    <>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/signup" element={<SignupPage />} />
+        <Route path="/invite/:token" element={<AcceptInvitePage />} />
+        <Route element={<RequireAuth />}>
+          <Route index element={<Home />} />
+          <Route path="/new-workspace" element={<CreateWorkspacePage />} />
+          <Route path="/w/:ws" element={<AppLayout />}>
+            <Route index element={<ProjectsPage />} />
+            <Route path="p/:pid" element={<Navigate to="board" replace />} />
+            <Route path="p/:pid/board" element={<BoardPage />} />
+            <Route path="p/:pid/list" element={<ListPage />} />
+            <Route path="members" element={<MembersPage />} />
+            <Route path="settings" element={<WorkspaceSettingsPage />} />
+            <Route path="account" element={<UserSettingsPage />} />
+            <Route path="achievements" element={<AchievementsPage />} />
+            <Route path="profile" element={<ProfilePage />} />
+            <Route path="leaderboard" element={<LeaderboardPage />} />
+            <Route path="analytics" element={<AnalyticsPage />} />
+          </Route>
+        </Route>
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+      <Toaster position="bottom-right" theme={t} richColors closeButton visibleToasts={4} offset={16} />
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+export type Task = Schemas["TaskOut"];
+export type Project = Schemas["ProjectOut"];
+export type Status = Schemas["StatusOut"];
+export type Workspace = Schemas["WorkspaceOut"];
+export type Member = Schemas["MemberOut"];
+export type User = Schemas["UserOut"];
+export type Comment = Schemas["CommentOut"];
+export type Progress = Schemas["ProgressOut"];
+export type Achievement = Schemas["AchievementOut"];
+export type LedgerItem = Schemas["LedgerItem"];
+export type ActivityItem = Schemas["ActivityItem"];
+export type Priority = Task["priority"];
+export type TaskPatch = Schemas["TaskUpdate"];
+export type ScoringWeights = Schemas["ScoringWeights"];
+
+const TOKEN_KEY = "mt.token";
+
+/** The session token: the HttpOnly cookie authenticates fetches; this copy is for the socket's `auth`. */
+export const session = {
+  get token(): string | null {
+    try {
+      return localStorage.getItem(TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  },
+  set(token: string) {
+    localStorage.setItem(TOKEN_KEY, token);
+  },
+  clear() {
+    localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** Mutation ids this tab sent (X-Mutation-Id): the socket echo of our own change is dropped. */
+const ownMutations = new Set<string>();
+let mutationSeq = 0;
+const tabId = Math.random().toString(36).slice(2, 8);
+
+export function newMutationId(): string {
+  mutationSeq += 1;
+  const id = `web-${tabId}-${Date.now().toString(36)}-${mutationSeq}`;
+  ownMutations.add(id);
+  if (ownMutations.size > 500) {
+    const first = ownMutations.values().next().value;
+    if (first) ownMutations.delete(first);
+  }
+  return id;
+}
+
+export function isOwnMutation(id: string | null | undefined): boolean {
+  return !!id && ownMutations.has(id);
+}
+
+const authMiddleware: Middleware = {
+  onRequest({ request }) {
+    const token = session.token;
+    if (token && !request.headers.has("Authorization")) request.headers.set("Authorization", `Bearer ${token}`);
+    if (request.method !== "GET" && !request.headers.has("X-Mutation-Id")) {
+      request.headers.set("X-Mutation-Id", newMutationId());
+    }
+    return request;
+  },
+};
+
+export const api = createClient<paths>({
+  baseUrl: typeof location !== "undefined" ? location.origin : "http://localhost",
+  credentials: "same-origin",
+  // Late-bound so tests can replace globalThis.fetch.
+  fetch: (req: Request) => globalThis.fetch(req),
+});
+api.use(authMiddleware);
+
+/** An error response from the API: {"error": {"code","message","field"}, ...extra}. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+  readonly body: Record<string, unknown>;
+
+  constructor(status: number, body: unknown) {
+    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+    const err = (b.error ?? {}) as { code?: string; message?: string; field?: string | null };
+    super(err.message || `Request failed (${status})`);
+    this.status = status;
+    this.code = err.code || "http_error";
+    this.field = err.field ?? null;
+    this.body = b;
+  }
+}
+
+type FetchResult<T> = { data?: T; error?: unknown; response: Response };
+
+/** Resolve an openapi-fetch call to its data or throw an ApiError. */
+export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
+  let result: FetchResult<T>;
+  try {
+    result = await call;
+  } catch (e) {
+    throw new ApiError(0, { error: { code: "network", message: "Can't reach MagicTask. Check your connection." } });
+  }
+  if (result.error !== undefined || !result.response.ok) {
+    if (result.response.status === 401) onUnauthorized?.();
+    throw new ApiError(result.response.status, result.error);
+  }
+  return result.data as T;
+}
+
+let onUnauthorized: (() => void) | null = null;
+export function setUnauthorizedHandler(fn: () => void) {
+  onUnauthorized = fn;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return "Something went wrong";
+}

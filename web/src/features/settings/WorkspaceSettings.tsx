@@ -1,0 +1,173 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { RotateCcw, Save } from "lucide-react";
+import { useEffect, useState, type FormEvent } from "react";
+import { useParams } from "react-router";
+import { toast } from "sonner";
+import { api, ApiError, errorMessage, unwrap, type ScoringWeights, type Workspace } from "../../api/client";
+import { qk, useScoring, useWorkspaces } from "../../api/queries";
+import { Switch } from "../../components/ui";
+import { humanize } from "../gamification/XpToast";
+import { useHeaderTitle } from "../workspaces/AppLayout";
+
+const GROUPS: { title: string; hint: string; keys: (keyof ScoringWeights)[] }[] = [
+  { title: "Base XP per action", hint: "What each action is worth before multipliers.", keys: ["task_completed", "task_created", "task_updated", "task_moved", "comment_created", "mention_given", "mention_received", "reaction_given", "reaction_received", "daily_login", "invite_accepted", "first_action_bonus"] },
+  { title: "Completion multipliers", hint: "How estimates, due dates and speed change a completion's XP.", keys: ["estimate_step", "estimate_cap", "on_time_multiplier", "instant_completion_seconds", "instant_completion_factor"] },
+  { title: "Streaks", hint: "Daily streak bonus and freezes.", keys: ["streak_step", "streak_cap", "freeze_every_days", "max_freezes"] },
+  { title: "Anti-farming", hint: "Repeated actions and pairs of people earn less and less.", keys: ["repeat_window_seconds", "repeat_free", "repeat_decay", "repeat_floor", "pair_window_seconds", "pair_free", "pair_decay", "pair_floor"] },
+];
+const PRIORITY_KEYS = ["none", "low", "medium", "high", "urgent"] as const;
+
+export function WorkspaceSettingsPage() {
+  const { ws = "" } = useParams();
+  const qc = useQueryClient();
+  const workspaces = useWorkspaces();
+  const current = workspaces.data?.find((w) => w.id === ws);
+  const scoring = useScoring(ws);
+  const [weights, setWeights] = useState<ScoringWeights | null>(null);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  useHeaderTitle("Settings");
+  useEffect(() => {
+    if (scoring.data) setWeights(scoring.data.weights);
+  }, [scoring.data]);
+
+  const patchWs = useMutation({
+    mutationFn: (body: { name?: string; gamification_enabled?: boolean }) => unwrap(api.PATCH("/api/v1/workspaces/{workspace_id}", { params: { path: { workspace_id: ws } }, body })),
+    onMutate: (body) => {
+      const prev = qc.getQueryData<Workspace[]>(qk.workspaces);
+      qc.setQueryData<Workspace[]>(qk.workspaces, (old) => old?.map((w) => (w.id === ws ? { ...w, ...body } : w)));
+      return { prev };
+    },
+    onError: (e, _b, ctx) => {
+      qc.setQueryData(qk.workspaces, ctx?.prev);
+      toast.error(`Couldn't save: ${errorMessage(e)}`);
+    },
+    onSuccess: () => toast.success("Workspace saved"),
+  });
+  const saveWeights = useMutation({
+    mutationFn: (w: ScoringWeights) => unwrap(api.PUT("/api/v1/workspaces/{workspace_id}/scoring", { params: { path: { workspace_id: ws } }, body: w })),
+    onSuccess: (out) => {
+      qc.setQueryData(qk.scoring(ws), out);
+      setFieldError(null);
+      toast.success(`Scoring saved (version ${out.version})`);
+    },
+    onError: (e) => {
+      setFieldError(e instanceof ApiError ? e.field : null);
+      toast.error(`Couldn't save the weights: ${errorMessage(e)}`);
+    },
+  });
+
+  if (current && current.role === "member")
+    return (
+      <div className="page">
+        <div className="empty">
+          <h2>Only admins can change workspace settings</h2>
+        </div>
+      </div>
+    );
+  const num = (k: keyof ScoringWeights) => (weights?.[k] as number | undefined) ?? "";
+  const setNum = (k: keyof ScoringWeights, v: string) => setWeights((w) => ({ ...(w ?? {}), [k]: v === "" ? undefined : Number(v) }));
+  const onSubmitName = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const name = String(new FormData(e.currentTarget).get("name")).trim();
+    if (name) patchWs.mutate({ name });
+  };
+
+  return (
+    <div className="page" style={{ maxWidth: 860 }}>
+      <div className="page-head">
+        <div>
+          <h1>Workspace settings</h1>
+          <p>Name, gamification and how XP is scored in {current?.name}.</p>
+        </div>
+      </div>
+      <div className="stack-lg">
+        <section className="panel panel-pad stack" aria-labelledby="gen-h">
+          <h2 id="gen-h">General</h2>
+          <form className="row" onSubmit={onSubmitName} style={{ alignItems: "flex-end" }}>
+            <div className="field" style={{ flex: 1 }}>
+              <label htmlFor="ws-name-edit">Workspace name</label>
+              <input className="input" id="ws-name-edit" name="name" defaultValue={current?.name} key={current?.name} maxLength={100} />
+            </div>
+            <button className="btn" type="submit">
+              Rename
+            </button>
+          </form>
+          <div className="row" style={{ justifyContent: "space-between", gap: 16 }}>
+            <label htmlFor="gam-toggle">
+              <b>Gamification</b>
+              <span className="small muted" style={{ display: "block" }}>
+                XP, levels, streaks, achievements and leaderboards for everyone in this workspace. Work keeps being recorded either way.
+              </span>
+            </label>
+            <Switch id="gam-toggle" checked={!!current?.gamification_enabled} onChange={(v) => patchWs.mutate({ gamification_enabled: v })} label="Gamification" />
+          </div>
+        </section>
+        <form
+          className="panel panel-pad stack-lg"
+          aria-labelledby="weights-h"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (weights) saveWeights.mutate(weights);
+          }}
+        >
+          <div className="row wrap">
+            <div>
+              <h2 id="weights-h">Scoring weights</h2>
+              <p className="small muted">Version {scoring.data?.version ?? "—"}. Changes apply to new actions; past awards keep their explanation.</p>
+            </div>
+            <span className="spacer" />
+            <button type="button" className="btn sm" onClick={() => scoring.data && setWeights({ ...scoring.data.defaults, version: scoring.data.weights.version })}>
+              <RotateCcw size={14} /> Defaults
+            </button>
+            <button type="submit" className="btn primary sm" disabled={!weights || saveWeights.isPending}>
+              <Save size={14} /> Save weights
+            </button>
+          </div>
+          {!weights ? (
+            <p className="muted">{scoring.isError ? errorMessage(scoring.error) : "Loading…"}</p>
+          ) : (
+            <>
+              {GROUPS.map((g) => (
+                <fieldset key={g.title} style={{ border: 0, padding: 0, margin: 0 }}>
+                  <legend className="label" style={{ marginBottom: 2 }}>
+                    {g.title}
+                  </legend>
+                  <p className="small muted" style={{ marginBottom: 10 }}>
+                    {g.hint}
+                  </p>
+                  <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(180px, 1fr))", gap: 10 }}>
+                    {g.keys.map((k) => (
+                      <div className="field" key={k}>
+                        <label htmlFor={`w-${k}`} className="small">
+                          {humanize(k)}
+                        </label>
+                        <input className="input" id={`w-${k}`} type="number" step="any" value={num(k)} onChange={(e) => setNum(k, e.target.value)} aria-invalid={fieldError === k} />
+                        {fieldError === k && <span className="error">Out of range</span>}
+                      </div>
+                    ))}
+                  </div>
+                </fieldset>
+              ))}
+              <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
+                <legend className="label">Priority multipliers</legend>
+                <p className="small muted" style={{ marginBottom: 10 }}>
+                  Completion XP × this factor. Must not decrease from none to urgent.
+                </p>
+                <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(120px, 1fr))", gap: 10 }}>
+                  {PRIORITY_KEYS.map((p) => (
+                    <div className="field" key={p}>
+                      <label htmlFor={`wp-${p}`} className="small">
+                        {humanize(p)}
+                      </label>
+                      <input className="input" id={`wp-${p}`} type="number" step="0.05" value={weights.priority?.[p] ?? ""} onChange={(e) => setWeights((w) => ({ ...(w ?? {}), priority: { ...(w?.priority ?? {}), [p]: Number(e.target.value) } }))} aria-invalid={fieldError === `priority.${p}`} />
+                    </div>
+                  ))}
+                </div>
+              </fieldset>
+            </>
+          )}
+        </form>
+      </div>
+    </div>
+  );
+}
