@@ -12,16 +12,17 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, ColumnElement, Table, and_, any_, bindparam, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import BigInteger, ColumnElement, and_, any_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
 from magictask.events.models import Event
 from magictask.kit.time import utcnow
 from magictask.rewards import achievements as ach
+from magictask.rewards import repository as repo
 from magictask.rewards.levels import level_for_xp
 from magictask.rewards.models import UserAchievement, UserStats, WorkspaceScoring, XpLedger
 from magictask.rewards.notify import Notification
@@ -39,8 +40,6 @@ from magictask.rewards.streaks import local_time
 from magictask.rewards.weights import DEFAULT_WEIGHTS, ScoringWeights
 from magictask.workspaces.models import Workspace
 
-LEDGER_CHUNK = 2000  # rows per INSERT (9 parameters each)
-
 
 class StatsVersionConflict(RuntimeError):
     """Another writer changed a user's stats under us: the whole batch is retried."""
@@ -55,7 +54,8 @@ class BatchOutcome:
 
 @dataclass
 class _UserState:
-    row: UserStats
+    user_id: uuid.UUID
+    version: int
     stats: RuleStats
     counters: dict[str, int]
     distinct: dict[str, list[str]]
@@ -91,7 +91,30 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def facts_for(event: Event, prior: PriorCompletion | None) -> EventFacts:
+class EventRow(Protocol):
+    """The columns of an `events` row the worker reads (an ORM object or a plain Core row)."""
+
+    id: int
+    type: str
+    actor_id: uuid.UUID | None
+    workspace_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+EVENT_COLUMNS = (
+    Event.id,
+    Event.type,
+    Event.actor_id,
+    Event.workspace_id,
+    Event.task_id,
+    Event.payload,
+    Event.created_at,
+)
+
+
+def facts_for(event: EventRow, prior: PriorCompletion | None) -> EventFacts:
     p = event.payload or {}
     return EventFacts(
         type=event.type,
@@ -139,11 +162,18 @@ async def _completion_history(session: AsyncSession, task_ids: set[uuid.UUID]) -
 async def _load_users(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[str, _UserState]:
     if not user_ids:
         return {}
-    await session.execute(
-        insert(UserStats).values([{"user_id": u} for u in sorted(user_ids)]).on_conflict_do_nothing()
-    )
+    await repo.ensure_stats_rows(session, sorted(user_ids))
     rows = await session.execute(
-        select(UserStats, User.timezone, User.skip_weekends)
+        select(
+            UserStats.user_id,
+            UserStats.xp_total,
+            UserStats.level,
+            UserStats.counters,
+            UserStats.state,
+            UserStats.version,
+            User.timezone,
+            User.skip_weekends,
+        )
         .join(User, User.id == UserStats.user_id)
         .where(UserStats.user_id.in_(user_ids))
         .order_by(UserStats.user_id)  # lock in a fixed order: concurrent batches cannot deadlock
@@ -157,12 +187,13 @@ async def _load_users(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[s
     ):
         unlocked[str(user_id)].add(key)
     out: dict[str, _UserState] = {}
-    for row, tz, skip_weekends in rows:
+    for row in rows:
         uid = str(row.user_id)
         state = row.state or {}
         out[uid] = _UserState(
-            row=row,
-            stats=load_stats(uid, state, tz or "UTC", bool(skip_weekends)),
+            user_id=row.user_id,
+            version=row.version,
+            stats=load_stats(uid, state, row.timezone or "UTC", bool(row.skip_weekends)),
             counters={k: int(v) for k, v in (row.counters or {}).items()},
             distinct={k: list(v) for k, v in (state.get("distinct") or {}).items()},
             xp_total=int(row.xp_total),
@@ -214,7 +245,7 @@ async def older_unprocessed(session: AsyncSession, event_id: int) -> list[int]:
     return list(rows)
 
 
-async def _lock_batch(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[Event]:
+async def _lock_batch(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[EventRow]:
     """The batch's unprocessed events, plus (with `include_older`) any older unprocessed event of the same
     actors, locked, in id order, so a lost stream append never reorders a user."""
     condition: ColumnElement[bool] = _in_ids(Event.id, event_ids)
@@ -317,15 +348,7 @@ async def process_events(
 
     inserted: set[tuple[int, str]] = set()
     if ledger:
-        # Chunked: PostgreSQL's wire protocol allows at most 32,767 parameters per statement.
-        for start in range(0, len(ledger), LEDGER_CHUNK):
-            rows = await session.execute(
-                insert(XpLedger)
-                .values(ledger[start : start + LEDGER_CHUNK])
-                .on_conflict_do_nothing(constraint="uq_xp_ledger_event_user")
-                .returning(XpLedger.event_id, XpLedger.user_id)
-            )
-            inserted.update((eid, str(uid)) for eid, uid in rows)
+        inserted = await repo.insert_ledger(session, ledger)
         if len(inserted) != len(ledger):
             # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
             for row in ledger:
@@ -343,7 +366,7 @@ async def process_events(
 
 async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outcome: BatchOutcome) -> None:
     params = []
-    new_unlocks: list[dict[str, Any]] = []
+    new_unlocks: list[tuple[uuid.UUID, str, int | None]] = []
     for uid, user in users.items():
         if not user.changed:
             continue
@@ -352,7 +375,7 @@ async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outc
         for progress in ach.evaluate(metrics, user.unlocked):
             if progress.newly_unlocked:
                 a = progress.achievement
-                new_unlocks.append({"user_id": uuid.UUID(uid), "achievement_key": a.key})
+                new_unlocks.append((user.user_id, a.key, None))
                 outcome.notifications.append(
                     Notification(
                         uid,
@@ -371,38 +394,18 @@ async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outc
         s = user.stats.streak
         params.append(
             {
-                "b_user_id": user.row.user_id,
-                "b_version": user.row.version,
-                "xp_total": user.xp_total,
-                "level": level,
-                "streak_current": s.current,
-                "streak_longest": s.longest,
-                "freezes": s.freezes,
+                "u": user.user_id,
+                "ver": user.version,
+                "xp": user.xp_total,
+                "lvl": level,
+                "sc": s.current,
+                "sl": s.longest,
+                "fr": s.freezes,
                 "counters": user.counters,
                 "state": dump_stats(user.stats, user.distinct),
             }
         )
-    if params:
-        table = UserStats.__table__
-        assert isinstance(table, Table)
-        stmt = (
-            update(table)
-            .where(table.c.user_id == bindparam("b_user_id"), table.c.version == bindparam("b_version"))
-            .values(
-                xp_total=bindparam("xp_total"),
-                level=bindparam("level"),
-                streak_current=bindparam("streak_current"),
-                streak_longest=bindparam("streak_longest"),
-                freezes=bindparam("freezes"),
-                counters=bindparam("counters"),
-                state=bindparam("state"),
-                version=table.c.version + 1,
-                updated_at=text("now()"),
-            )
-        )
-        connection = await session.connection()
-        res = await connection.execute(stmt, params)
-        if res.rowcount not in (-1, len(params)):
-            raise StatsVersionConflict(f"expected {len(params)} stats rows, updated {res.rowcount}")
+    if params and await repo.update_stats(session, params) != len(params):
+        raise StatsVersionConflict("a user's stats changed under this batch")
     if new_unlocks:
-        await session.execute(insert(UserAchievement).values(new_unlocks).on_conflict_do_nothing())
+        await repo.insert_achievements(session, new_unlocks)
