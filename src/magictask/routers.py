@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from magictask.accounts.endpoints import router as accounts_router
 from magictask.comments.endpoints import router as comments_router
 from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
+from magictask.kit.text_input import check_storable_input
 from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
 from magictask.rewards.endpoints import router as rewards_router
 from magictask.tasks.endpoints import router as tasks_router
 from magictask.workspaces.endpoints import router as workspaces_router
 
-api_router = APIRouter(prefix="/api/v1", route_class=TransactionalRoute)
+# Every route refuses text PostgreSQL cannot store (NUL, lone surrogates) with a 422 naming the field.
+api_router = APIRouter(
+    prefix="/api/v1", route_class=TransactionalRoute, dependencies=[Depends(check_storable_input)]
+)
 
 api_router.include_router(accounts_router)
 api_router.include_router(workspaces_router)

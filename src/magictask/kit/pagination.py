@@ -51,6 +51,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise Invalid("cursor is not valid", field="cursor") from exc
-    if not isinstance(value, dict):
+    # Cursor values end up as query parameters: a forged integer beyond 64 bits would fail in the driver.
+    if not isinstance(value, dict) or any(
+        isinstance(v, int) and not -(2**63) <= v < 2**63 for v in value.values()
+    ):
         raise Invalid("cursor is not valid", field="cursor")
     return value

@@ -12,7 +12,7 @@ from magictask.accounts.models import User
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, NotFound
+from magictask.kit.errors import Conflict, Invalid, NotFound
 from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
 from magictask.kit.time import utcnow
 from magictask.rewards import achievements as ach
@@ -64,7 +64,9 @@ async def xp_history(
 ) -> Page[LedgerItem]:
     shared = await check_can_view(session, viewer, user_id)
     cursor = decode_cursor(page.cursor)
-    before = int(cursor["before"]) if cursor and "before" in cursor else None
+    before = cursor.get("before") if cursor else None
+    if before is not None and (not isinstance(before, int) or isinstance(before, bool)):
+        raise Invalid("cursor is not valid", field="cursor")
     query = repo.ledger_page_query(user_id, shared, viewer.id == user_id, before).limit(page.limit + 1)
     rows = list(await session.scalars(query))
     items = [

@@ -130,7 +130,7 @@ def parse_if_match(if_match: str | None) -> int | None:
     if raw.startswith("W/"):
         raw = raw[2:]
     raw = raw.strip('"')
-    if not raw.isdigit() or len(raw) > 10:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:  # "²".isdigit(), but int("²") fails
         raise Invalid('If-Match must carry the task version, e.g. "3"', field="version")
     return int(raw)
 
