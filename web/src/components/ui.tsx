@@ -3,7 +3,7 @@ import { AlertTriangle, ArrowDown, ArrowUp, ChevronsUp, Minus, Equal } from "luc
 import type { ReactNode } from "react";
 import type { Priority } from "../api/client";
 
-const PALETTE = ["#6753f0", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#ec4899", "#8b5cf6", "#14b8a6", "#f97316", "#3b82f6"];
+const PALETTE = ["#5b47e0", "#0369a1", "#047857", "#b45309", "#b91c1c", "#be185d", "#7c3aed", "#0f766e", "#c2410c", "#1d4ed8"];
 
 export function colorFor(id: string): string {
   let h = 0;

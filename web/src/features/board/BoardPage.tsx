@@ -11,6 +11,7 @@ import {
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
+  type KeyboardCoordinateGetter,
 } from "@dnd-kit/core";
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { Dialog } from "radix-ui";
@@ -145,10 +146,27 @@ export function Board({ project, tasks, people, weightsWs }: { project: Project;
   const localMoves = useRef(new Set<string>());
   useGlide(boardRef, tasks, localMoves, !!drag);
 
+  // Left/Right jump to the neighbouring column; Up/Down move within a column (dnd-kit's sortable getter).
+  const layout = useRef({ statusIds, items });
+  layout.current = { statusIds, items };
+  const keyboardCoordinates = useMemo<KeyboardCoordinateGetter>(
+    () => (event, args) => {
+      if (event.code !== "ArrowRight" && event.code !== "ArrowLeft") return sortableKeyboardCoordinates(event, args);
+      event.preventDefault();
+      const { active, over, droppableRects } = args.context;
+      const { statusIds: ids, items: its } = layout.current;
+      const ref = String(over?.id ?? active?.id ?? "");
+      const col = ref.startsWith("col:") ? ref.slice(4) : Object.keys(its).find((k) => its[k].includes(ref));
+      const next = ids[ids.indexOf(col ?? "") + (event.code === "ArrowRight" ? 1 : -1)];
+      const rect = next ? droppableRects.get(`col:${next}`) : undefined;
+      return rect ? { x: rect.left + 6, y: rect.top + 6 } : undefined;
+    },
+    [],
+  );
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
     useSensor(TouchSensor, { activationConstraint: { delay: 220, tolerance: 6 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates, keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] } }),
+    useSensor(KeyboardSensor, { coordinateGetter: keyboardCoordinates, keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] } }),
   );
 
   const containerOf = useCallback(

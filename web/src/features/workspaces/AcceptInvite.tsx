@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { MailOpen } from "lucide-react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, errorMessage, unwrap } from "../../api/client";
+import { api, ApiError, errorMessage, unwrap } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
 import { BrandMark, Spinner } from "../../components/ui";
 
@@ -14,6 +14,7 @@ export function AcceptInvitePage() {
     queryKey: ["invite", token],
     queryFn: () => unwrap(api.GET("/api/v1/invites/{token}", { params: { path: { token } } })),
     retry: false,
+    enabled: !me.isPending,
   });
   const accept = useMutation({
     mutationFn: () => unwrap(api.POST("/api/v1/invites/{token}/accept", { params: { path: { token } } })),
@@ -32,7 +33,25 @@ export function AcceptInvitePage() {
         <span className="brand">
           <BrandMark /> MagicTask
         </span>
-        {preview.isPending ? (
+        {!me.data && !me.isPending && preview.error instanceof ApiError && preview.error.status === 401 ? (
+          <div className="stack-lg">
+            <div className="row" style={{ alignItems: "flex-start", gap: 14 }}>
+              <MailOpen size={34} color="var(--brand)" aria-hidden />
+              <div>
+                <h1>You're invited to a workspace</h1>
+                <p className="muted">Create an account (or log in) with the email address the invite was sent to, and you'll see who invited you and join in one click.</p>
+              </div>
+            </div>
+            <div className="stack">
+              <Link className="btn primary block" to={`/signup?next=${next}`}>
+                Create an account to join
+              </Link>
+              <Link className="btn block" to={`/login?next=${next}`}>
+                I already have an account
+              </Link>
+            </div>
+          </div>
+        ) : preview.isPending || me.isPending ? (
           <Spinner label="Opening your invitation" />
         ) : preview.isError || !p ? (
           <div className="stack">

@@ -225,7 +225,7 @@ export function AppLayout() {
             Connection lost — changes from teammates will appear when it's back.
           </div>
         )}
-        <main className="content" id="main">
+        <main className="content" id="main" tabIndex={0}>
           <Outlet />
         </main>
       </div>

@@ -1,0 +1,171 @@
+import { expect, test, type Page } from "@playwright/test";
+import { column, createProject, createWorkspace, dragTo, newPerson, quickAdd, signUp, type Person } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+let A: Person;
+let B: Person;
+let boardUrl: string;
+
+async function openTask(page: Page, title: string) {
+  await page.getByTestId("card").filter({ hasText: title }).click();
+  await expect(page.getByTestId("task-drawer")).toBeVisible();
+  await expect(page.getByTestId("task-title")).toHaveValue(title);
+}
+
+async function closeDrawer(page: Page) {
+  await page.getByTestId("task-drawer").getByRole("button", { name: "Close" }).click();
+  await expect(page.getByTestId("task-drawer")).toBeHidden();
+}
+
+test.beforeAll(async ({ browser }) => {
+  A = await newPerson(browser, "Ada Lovelace");
+  B = await newPerson(browser, "Grace Hopper");
+  await signUp(A);
+  await createWorkspace(A, "Engines Inc");
+  await createProject(A, "Launch", "LCH");
+  await quickAdd(A.page, "To do", "Design the landing page");
+  await quickAdd(A.page, "To do", "Write the press release");
+  await quickAdd(A.page, "To do", "Fix the signup bug");
+  boardUrl = A.page.url();
+});
+
+test.afterAll(async () => {
+  await A?.context.close();
+  await B?.context.close();
+});
+
+test("A invites B with a link; B signs up through it and joins", async () => {
+  await A.page.getByRole("link", { name: "Members" }).click();
+  await A.page.getByRole("button", { name: "Invite" }).click();
+  await A.page.getByLabel("Email").fill(B.email);
+  await A.page.getByRole("button", { name: "Create invite link" }).click();
+  const link = await A.page.getByTestId("invite-link").inputValue();
+  expect(link).toContain("/invite/");
+  await A.page.getByRole("button", { name: "Done" }).click();
+
+  await B.page.goto(link);
+  await expect(B.page.getByRole("heading", { name: "You're invited to a workspace" })).toBeVisible();
+  await B.page.getByRole("link", { name: "Create an account to join" }).click();
+  await signUp(B, B.page.url());
+  await expect(B.page.getByRole("heading", { name: "Join Engines Inc" })).toBeVisible();
+  await expect(B.page.getByText("Ada Lovelace invited")).toBeVisible();
+  await B.page.getByRole("button", { name: "Join Engines Inc" }).click();
+  await expect(B.page.getByRole("heading", { name: /Good (morning|afternoon|evening), Grace/ })).toBeVisible();
+  // A sees B arrive live in the member list.
+  await expect(A.page.getByText("Grace Hopper")).toBeVisible();
+});
+
+test("A drags a card to another column and B sees it glide there without reloading", async () => {
+  await A.page.goto(boardUrl);
+  await B.page.goto(boardUrl);
+  const cardOnB = B.page.getByTestId("card").filter({ hasText: "Design the landing page" });
+  await expect(column(B.page, "To do").getByTestId("card").filter({ hasText: "Design the landing page" })).toBeVisible();
+  // Both are on the board: each sees the other's presence.
+  await expect(A.page.getByTestId("board-presence")).toBeVisible();
+
+  const card = A.page.getByTestId("card").filter({ hasText: "Design the landing page" });
+  await dragTo(A.page, card, column(A.page, "In progress"));
+  await expect(column(A.page, "In progress").getByTestId("card").filter({ hasText: "Design the landing page" })).toBeVisible();
+
+  await expect(column(B.page, "In progress").getByTestId("card").filter({ hasText: "Design the landing page" })).toBeVisible();
+  await expect(cardOnB).toHaveAttribute("data-glided", "1");
+  // And it stuck on the server.
+  await B.page.reload();
+  await expect(column(B.page, "In progress").getByTestId("card").filter({ hasText: "Design the landing page" })).toBeVisible();
+});
+
+test("the keyboard moves a card too", async () => {
+  await A.page.goto(boardUrl);
+  const card = column(A.page, "To do").getByTestId("card").filter({ hasText: "Write the press release" });
+  await card.focus();
+  await A.page.keyboard.press("Space");
+  await A.page.waitForTimeout(150);
+  await A.page.keyboard.press("ArrowRight");
+  await A.page.waitForTimeout(300);
+  await A.page.keyboard.press("Space");
+  await expect(column(A.page, "In progress").getByTestId("card").filter({ hasText: "Write the press release" })).toBeVisible();
+  await expect(column(B.page, "In progress").getByTestId("card").filter({ hasText: "Write the press release" })).toBeVisible();
+});
+
+test("an admin tunes the scoring weights", async () => {
+  await A.page.getByRole("link", { name: "Settings" }).click();
+  const instant = A.page.getByLabel("Instant completion seconds");
+  await expect(instant).toHaveValue("30");
+  // Tasks in this test are minutes old at most: count every completion as real work.
+  await instant.fill("0");
+  await A.page.getByRole("button", { name: "Save weights" }).click();
+  await expect(A.page.getByText(/Scoring saved \(version \d+\)/)).toBeVisible();
+});
+
+test("A completes a task and sees +XP, the level bar move and the worker's explanation", async () => {
+  await A.page.goto(boardUrl);
+  const fill = A.page.getByTestId("xp-fill");
+  await expect(fill).toBeVisible();
+  const before = await A.page.getByTestId("xp-text").textContent();
+  await openTask(A.page, "Fix the signup bug");
+  await A.page.getByLabel("Priority").selectOption("high");
+  await A.page.getByTestId("complete-button").click();
+  const toast = A.page.getByTestId("xp-toast").filter({ hasText: "Fix the signup bug" });
+  await expect(toast).toBeVisible();
+  await expect(toast.getByTestId("xp-toast-amount")).toHaveText(/^\+\d+ XP$/);
+  // The worker's award replaces the estimate, with its explanation.
+  await expect(toast).toHaveClass(/is-final/, { timeout: 20_000 });
+  await expect(toast).toContainText("Task completed");
+  await expect(toast.locator(".formula")).toContainText("->");
+  await expect(toast).toContainText("Priority");
+  await expect(A.page.getByTestId("xp-text")).not.toHaveText(before ?? "");
+  await expect(A.page.getByTestId("complete-button")).toHaveText(/Reopen/);
+  await closeDrawer(A.page);
+  await expect(column(A.page, "Done").getByTestId("card").filter({ hasText: "Fix the signup bug" })).toBeVisible();
+});
+
+test("a stale edit shows the conflict dialog, and the user chooses", async () => {
+  await A.page.goto(boardUrl);
+  await openTask(A.page, "Write the press release");
+  const title = A.page.getByTestId("task-title");
+  await title.click(); // the edit starts from the version on screen
+  const taskId = new URL(A.page.url()).searchParams.get("task")!;
+  // Meanwhile B renames it.
+  const current = await (await B.context.request.get(`/api/v1/tasks/${taskId}`)).json();
+  const r = await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Press release v2 (Grace)", version: current.version } });
+  expect(r.ok()).toBeTruthy();
+  await title.fill("Press release, final (Ada)");
+  await title.press("Enter");
+  const dialog = A.page.getByTestId("conflict-dialog");
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("Press release v2 (Grace)");
+  await expect(dialog).toContainText("Press release, final (Ada)");
+  await dialog.getByRole("button", { name: "Reapply my change" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(title).toHaveValue("Press release, final (Ada)");
+  // B sees A's reapplied title live.
+  await expect(B.page.getByTestId("card").filter({ hasText: "Press release, final (Ada)" })).toBeVisible();
+  await closeDrawer(A.page);
+});
+
+test("B is mentioned in a comment and gets a live notification", async () => {
+  await B.page.goto(boardUrl);
+  await expect(B.page.getByTestId("unread-count")).toHaveCount(0);
+  await A.page.goto(boardUrl);
+  await openTask(A.page, "Design the landing page");
+  const input = A.page.getByTestId("comment-input");
+  await input.click();
+  await input.pressSequentially("Looks great @Gra");
+  await expect(A.page.getByRole("option", { name: /Grace Hopper/ })).toBeVisible();
+  await input.press("Enter");
+  await input.pressSequentially("can you review the hero copy?");
+  await expect(input).toHaveValue("Looks great @GraceHopper can you review the hero copy?");
+  await A.page.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(A.page.getByTestId("comment").filter({ hasText: "can you review" })).toBeVisible();
+  await expect(A.page.locator(".mention", { hasText: "@GraceHopper" })).toBeVisible();
+
+  await expect(B.page.getByTestId("unread-count")).toHaveText("1");
+  await B.page.getByTestId("bell").click();
+  const note = B.page.getByTestId("notification").first();
+  await expect(note).toContainText("Ada Lovelace mentioned you");
+  await note.click();
+  await expect(B.page.getByTestId("task-drawer")).toBeVisible();
+  await expect(B.page.getByTestId("comment").filter({ hasText: "can you review" })).toBeVisible();
+  await expect(B.page.getByTestId("unread-count")).toHaveCount(0);
+});
