@@ -309,3 +309,14 @@ async def test_reward_notifications_from_a_write_only_emitter(
         assert changes[1].at - changes[0].at >= 0.9
     finally:
         await emitter.aclose()
+
+
+async def test_many_tabs_of_one_user_connect_at_once(
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector
+) -> None:
+    """Concurrent connects with one token share a single resolution and all get in."""
+    a, b = instances
+    user = await signup(via_b)
+    tabs = await asyncio.gather(*(connect(a if i % 2 else b, user.token) for i in range(24)))
+    assert all(t.sio.connected for t in tabs)
+    assert {t.named("resync")[0].data["user_id"] for t in tabs} == {user.id}

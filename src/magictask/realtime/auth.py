@@ -3,6 +3,7 @@ cookie. Anything else is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from magictask.accounts.tokens import resolve_token
+from magictask.accounts.tokens import hash_token, resolve_token
 from magictask.projects.models import Project
 from magictask.tasks.models import Task
 from magictask.workspaces.models import WorkspaceMember
@@ -44,6 +45,41 @@ def credentials(environ: Mapping[str, Any], auth: Any, cookie_name: str) -> str 
         if morsel is not None and 0 < len(morsel.value) <= MAX_TOKEN_LENGTH:
             return morsel.value
     return None
+
+
+class Authenticator:
+    """Resolves connecting sockets' tokens with bounded database use.
+
+    A reconnect storm (an instance restarts, every tab of every user comes back at once) must not take
+    the whole connection pool from the REST API: at most `concurrency` resolutions run at a time, and
+    concurrent connects presenting the same token share one resolution (a user with many tabs, or
+    many sockets behind one personal token). Nothing is cached beyond that: a revoked token or a removed
+    membership is refused on the very next connect.
+    """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], concurrency: int = 8) -> None:
+        self.sessionmaker = sessionmaker
+        self.gate = asyncio.Semaphore(concurrency)
+        self._inflight: dict[str, asyncio.Future[Identity | None]] = {}
+
+    async def identify(self, secret: str) -> Identity | None:
+        key = hash_token(secret)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Identity | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            async with self.gate:
+                identity = await authenticate(self.sessionmaker, secret)
+            future.set_result(identity)
+            return identity
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody else needs to
+            raise
+        finally:
+            del self._inflight[key]
 
 
 async def authenticate(sessionmaker: async_sessionmaker[AsyncSession], secret: str) -> Identity | None:

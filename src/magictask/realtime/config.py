@@ -28,6 +28,9 @@ class RealtimeSettings(BaseSettings):
     pubsub_ping_timeout: float = 5.0
     # Presence entries expire unless refreshed: an instance that dies takes its viewers with it.
     presence_ttl: float = 60.0
+    # Token resolutions of connecting sockets running at once (the rest queue in memory, so a
+    # reconnect storm cannot starve the REST API of database connections).
+    connect_concurrency: int = 8
     # At most this many task/project rooms per socket.
     max_views_per_socket: int = 20
     # Origins allowed to open a socket; empty means same origin only (non-browser clients have none).

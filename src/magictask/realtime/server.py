@@ -31,7 +31,7 @@ from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events import publisher
 from magictask.events.models import Event
-from magictask.realtime.auth import authenticate, credentials, visible_workspace
+from magictask.realtime.auth import Authenticator, credentials, visible_workspace
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
@@ -79,6 +79,7 @@ class Realtime:
         )
         self.sessions: dict[str, SocketSession] = {}
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._authenticator: Authenticator | None = None
         self._presence: PresenceStore | None = None
         self._queue: asyncio.Queue[Plan] = asyncio.Queue(QUEUE_LIMIT)
         self._tasks: list[asyncio.Task[None]] = []
@@ -92,6 +93,7 @@ class Realtime:
 
     async def start(self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis) -> None:
         self._sessionmaker = sessionmaker
+        self._authenticator = Authenticator(sessionmaker, self.rt.connect_concurrency)
         self._presence = PresenceStore(redis, self.rt.presence_ttl)
         self.manager.initialize()  # subscribe now, not on the first connection
         self.sio.manager_initialized = True
@@ -135,7 +137,8 @@ class Realtime:
         secret = credentials(environ, auth, self.settings.session_cookie_name)
         if secret is None:
             raise socketio.exceptions.ConnectionRefusedError("Authentication required")
-        identity = await authenticate(self.sessionmaker, secret)
+        assert self._authenticator is not None, "Realtime.start() was not called"
+        identity = await self._authenticator.identify(secret)
         if identity is None:
             raise socketio.exceptions.ConnectionRefusedError("Invalid or expired token")
         self.sessions[sid] = SocketSession(identity.user_id, set(identity.workspace_ids))
@@ -187,7 +190,9 @@ class Realtime:
             return {"ok": True, "room": room, "viewers": await self.presence.viewers(room)}
         if len(session.views) >= self.rt.max_views_per_socket:
             return await self._refuse(sid, "join", data, "too_many_rooms", "Leave a room first")
-        workspace_id = await visible_workspace(self.sessionmaker, kind, entity_id, session.user_id)
+        assert self._authenticator is not None
+        async with self._authenticator.gate:  # rejoins after a reconnect storm queue here too
+            workspace_id = await visible_workspace(self.sessionmaker, kind, entity_id, session.user_id)
         # Re-read the session: a revocation may have arrived while the database answered.
         if (
             workspace_id is None
