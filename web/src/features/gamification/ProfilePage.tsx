@@ -44,7 +44,7 @@ export function StreakHeatmap({ items, weeks = 20 }: { items: LedgerItem[]; week
   const { xp, freezes } = useMemo(() => dailyXp(items), [items]);
   const today = new Date();
   const start = new Date(today);
-  start.setDate(today.getDate() - (weeks * 7 - 1) - today.getDay());
+  start.setDate(today.getDate() - (weeks - 1) * 7 - today.getDay()); // a Sunday; today is in the last column
   const cells: { key: string; xp: number; freeze: boolean; future: boolean }[] = [];
   for (let d = new Date(start); cells.length < weeks * 7; d.setDate(d.getDate() + 1)) {
     const k = dayKey(d);
@@ -77,9 +77,13 @@ export function ProfilePage() {
   useHeaderTitle("Profile");
   const items = ledger.data ?? [];
   const series = useMemo(() => {
+    // Cumulative XP: by day when the history spans days, else award by award through the day.
     const byDay = [...dailyXp(items).xp.entries()].sort(([a], [b]) => a.localeCompare(b));
     let total = 0;
-    return byDay.map(([day, xp]) => ({ day: day.slice(5), xp, total: (total += xp) }));
+    if (byDay.length > 1) return byDay.map(([day, xp]) => ({ day: day.slice(5), xp, total: (total += xp) }));
+    return [...items]
+      .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at))
+      .map((it) => ({ day: new Date(it.occurred_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), xp: it.xp, total: (total += it.xp) }));
   }, [items]);
   const p = progress.data;
   if (!me.data || !p) return <Spinner />;

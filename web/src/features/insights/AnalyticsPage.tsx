@@ -89,7 +89,7 @@ export function AnalyticsPage() {
             <Spinner />
           ) : retention.isError ? (
             <Unavailable error={retention.error} />
-          ) : r!.cohorts.length === 0 ? (
+          ) : r!.cohorts.every((c) => c.members === 0) ? (
             <p className="muted">No cohorts yet.</p>
           ) : (
             <div style={{ overflowX: "auto" }}>
@@ -110,7 +110,7 @@ export function AnalyticsPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {r!.cohorts.map((c) => (
+                  {r!.cohorts.filter((c) => c.members > 0).map((c) => (
                     <tr key={c.week_start}>
                       <th scope="row" className="small" style={{ textAlign: "left", whiteSpace: "nowrap" }}>
                         {c.week_start}

@@ -102,6 +102,7 @@ export function activitySentence(a: ActivityItem): { verb: string; object: strin
   let object = [key, title].filter(Boolean).join(" ");
   if (a.type === "task.moved" && typeof p.to_status_name === "string") object = `${object} to ${p.to_status_name}`;
   if (a.type === "project.created" && typeof p.name === "string") object = p.name;
+  if (!object && a.task_id && /(on|to)$/.test(verb)) object = "a task";
   return { verb, object };
 }
 

@@ -1,0 +1,85 @@
+import { render, screen } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { describe, expect, it } from "vitest";
+import type { Achievement, Progress } from "../../api/client";
+import { AchievementCard } from "./AchievementsPage";
+import { dailyXp, StreakHeatmap } from "./ProfilePage";
+import { estimateCompletionXp } from "./rewards";
+import { levelPercent, XpBarView } from "./XpBar";
+import { XpToast } from "./XpToast";
+
+const progress: Progress = { user_id: "u1", xp: 260, level: 3, xp_into_level: 60, xp_to_next: 140, streak: { current: 4, longest: 9, freezes: 1, last_active_date: "2026-01-01" }, freezes: 1 };
+
+describe("XP bar", () => {
+  it("shows level, progress to the next level and the streak", () => {
+    render(<MemoryRouter><XpBarView p={progress} href="/w/1/profile" /></MemoryRouter>);
+    expect(screen.getByTestId("level")).toHaveTextContent("3");
+    expect(screen.getByRole("progressbar", { name: "Progress to next level" })).toHaveAttribute("aria-valuenow", "30");
+    expect(screen.getByTestId("xp-fill")).toHaveStyle({ width: "30%" });
+    expect(screen.getByTestId("xp-text")).toHaveTextContent("60/200");
+    expect(screen.getByTestId("xp-bar")).toHaveAccessibleName(/Level 3.*4-day streak/);
+    expect(levelPercent({ xp_into_level: 0, xp_to_next: 0 })).toBe(100);
+  });
+});
+
+describe("XP toast", () => {
+  it("says it is an estimate until the worker's award arrives, then explains it", () => {
+    const { rerender } = render(<XpToast xp={36} estimate title="Fix bug" />);
+    expect(screen.getByTestId("xp-toast")).toHaveClass("is-estimate");
+    expect(screen.getByText("Estimating…")).toBeInTheDocument();
+    rerender(
+      <XpToast
+        xp={45}
+        title="Fix bug"
+        explanation={{ event_type: "task.completed", role: "actor", xp: 45, base: { name: "task_completed", xp: 30 }, multipliers: [{ name: "priority", value: 1.5, note: "high" }], bonuses: [], formula: "30 x 1.5 = 45 -> 45", streak: { days: 3 } }}
+      />,
+    );
+    const t = screen.getByTestId("xp-toast");
+    expect(t).toHaveClass("is-final");
+    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+45 XP");
+    expect(t).toHaveTextContent("Task completed");
+    expect(t).toHaveTextContent("Priority · high×1.5");
+    expect(t).toHaveTextContent("30 x 1.5 = 45 -> 45");
+    expect(t).toHaveTextContent("3-day streak");
+  });
+
+  it("estimates like the scoring model: base x priority x estimate x on time, zero when instant", () => {
+    const old = "2020-01-01T00:00:00Z";
+    expect(estimateCompletionXp({ priority: "none", estimate: null, due_date: null, created_at: old })).toBe(30);
+    expect(estimateCompletionXp({ priority: "high", estimate: 4, due_date: null, created_at: old })).toBe(68); // 30 x 1.5 x 1.5
+    expect(estimateCompletionXp({ priority: "urgent", estimate: 100, due_date: "2999-01-01", created_at: old })).toBe(144); // capped estimate x on time
+    expect(estimateCompletionXp({ priority: "none", estimate: null, due_date: null, created_at: new Date().toISOString() })).toBe(0);
+    expect(estimateCompletionXp({ priority: "low", estimate: null, due_date: null, created_at: old }, { task_completed: 100, priority: { low: 2 } })).toBe(200);
+  });
+});
+
+describe("Achievements", () => {
+  const base: Achievement = { key: "closer", name: "Closer", description: "Complete 50 tasks", tier: "gold", hidden: false, unlocked: false, unlocked_at: null, current: 20, target: 50 };
+  it("shows progress when locked, the date when unlocked, and keeps hidden ones a mystery", () => {
+    const { rerender } = render(<AchievementCard a={base} />);
+    expect(screen.getByRole("progressbar", { name: "Closer progress" })).toHaveAttribute("aria-valuenow", "20");
+    expect(screen.getByText("20/50")).toBeInTheDocument();
+    rerender(<AchievementCard a={{ ...base, unlocked: true, unlocked_at: "2026-03-01T00:00:00Z" }} />);
+    expect(screen.getByText(/Unlocked/)).toBeInTheDocument();
+    rerender(<AchievementCard a={{ ...base, hidden: true, name: "Night Owl", description: "Secret" }} />);
+    expect(screen.getByText("Hidden achievement")).toBeInTheDocument();
+    expect(screen.queryByText("Night Owl")).toBeNull();
+    expect(screen.queryByText("Secret")).toBeNull();
+  });
+});
+
+describe("Streak calendar", () => {
+  it("sums XP per local day, marks freeze days, and draws today's cell", () => {
+    const now = new Date();
+    const items = [
+      { id: 1, event_id: 1, event_type: "task.completed", role: "actor", xp: 40, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: { streak: { days: 3, freezes_used: 1 } } },
+      { id: 2, event_id: 2, event_type: "comment.created", role: "actor", xp: 8, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: {} },
+    ];
+    const { xp, freezes } = dailyXp(items);
+    const key = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    expect(xp.get(key(now))).toBe(48);
+    expect(freezes.has(key(new Date(now.getTime() - 86_400_000)))).toBe(true);
+    render(<StreakHeatmap items={items} weeks={4} />);
+    expect(screen.getByTitle(`${key(now)}: 48 XP`)).toHaveClass("l2");
+  });
+});
