@@ -17,7 +17,8 @@ from magictask.db import make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.kit.errors import error_body, install_error_handlers
 from magictask.redis import make_redis
-from magictask.rewards.metrics import refresh_pipeline_gauges
+from magictask.replica import ReadDatabase
+from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
 from magictask.routers import api_router
 from magictask.web import mount_web
 
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await refresh_pipeline_gauges(app.state.redis, settings.event_partitions)
         except Exception:
             log.warning("could not read pipeline gauges from Redis", exc_info=True)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(render_metrics(), media_type=CONTENT_TYPE_LATEST)
 
     mount_web(app)  # last: its catch-all serves the web app at every path no route above took
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,6 +72,11 @@ def up(
             db_url, redis_url = servers.start()
             env.setdefault("MAGICTASK_DATABASE_URL", db_url)
             env.setdefault("MAGICTASK_REDIS_URL", redis_url)
+        # One metrics directory for the API and the worker, so the API's /metrics shows both.
+        metrics_dir = data_dir / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
         console.print("Applying migrations")
         upgrade_to_head(env["MAGICTASK_DATABASE_URL"])
         python = sys.executable

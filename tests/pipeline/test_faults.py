@@ -103,6 +103,17 @@ async def _chaos(
     return dict(counts)
 
 
+def _metric(text: str, name: str) -> float:
+    """Sum of a metric's samples in Prometheus text format (over all label sets)."""
+    total, found = 0.0, False
+    for line in text.splitlines():
+        if line.startswith((name + " ", name + "{")):
+            total += float(line.rsplit(" ", 1)[1])
+            found = True
+    assert found, f"{name} missing from /metrics"
+    return total
+
+
 def _expected(
     events: list[Event], tz_by_user: dict[str, str]
 ) -> tuple[dict[str, int], dict[str, set[str]], dict[tuple[int, str], int]]:
@@ -153,7 +164,10 @@ async def test_nothing_lost_nothing_doubled_under_kills_and_restarts(
         "MAGICTASK_REWARD_BATCH_SIZE": "20",
         "MAGICTASK_REWARD_MAX_ATTEMPTS": "3",
         "MAGICTASK_LOG_LEVEL": "warning",
+        # As `magictask up` does: the API's /metrics then includes the workers' counters and histograms.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
     }
+    (tmp_path / "prometheus").mkdir()
     cluster = Cluster(env, tmp_path)
     try:
         api_a = cluster.api("api-a")
@@ -264,6 +278,13 @@ async def test_nothing_lost_nothing_doubled_under_kills_and_restarts(
         for uid in ids:
             assert unlocked[uid] == expected_unlocked[uid]
         assert dead is True
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"{base}/metrics")).text
+        assert _metric(metrics, "magictask_events_processed_total") >= len(events)
+        assert _metric(metrics, "magictask_events_dead_lettered_total") == 1
+        assert _metric(metrics, "magictask_reward_batch_size_count") > 0
+        assert _metric(metrics, "magictask_event_end_to_end_seconds_count") >= len(events)
+        assert _metric(metrics, "magictask_dead_letters") == 1
         redis = Redis.from_url(valkey_url)
         try:
             letters = await redis.xrange(DEAD_LETTER_STREAM)

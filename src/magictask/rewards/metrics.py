@@ -3,7 +3,9 @@ totals kept in Redis, by the API's /metrics)."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -22,19 +24,32 @@ END_TO_END_SECONDS = Histogram(
     "From the event's commit to its XP being committed",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
-PARTITIONS_OWNED = Gauge("magictask_worker_partitions_owned", "Stream partitions this worker holds")
+PARTITIONS_OWNED = Gauge(
+    "magictask_worker_partitions_owned", "Stream partitions held by live workers", multiprocess_mode="livesum"
+)
 
 # Cluster-wide totals, incremented by every worker, read by any API instance's /metrics.
 TOTALS_KEY = "mt:metrics:rewards"
 
 # Pipeline state as seen from any process: read from Redis at scrape time.
 STREAM_LAG = Gauge(
-    "magictask_event_stream_lag", "Entries not yet delivered to the reward workers (all partitions)"
+    "magictask_event_stream_lag",
+    "Entries not yet delivered to the reward workers (all partitions)",
+    multiprocess_mode="mostrecent",
 )
-STREAM_PENDING = Gauge("magictask_event_stream_pending", "Entries delivered but not yet acknowledged")
-DEAD_LETTERS = Gauge("magictask_dead_letters", "Events waiting in the dead-letter stream")
+STREAM_PENDING = Gauge(
+    "magictask_event_stream_pending",
+    "Entries delivered but not yet acknowledged",
+    multiprocess_mode="mostrecent",
+)
+DEAD_LETTERS = Gauge(
+    "magictask_dead_letters", "Events waiting in the dead-letter stream", multiprocess_mode="mostrecent"
+)
 CLUSTER_TOTALS = Gauge(
-    "magictask_reward_events_cluster_total", "Events by outcome, summed over every worker", ["outcome"]
+    "magictask_reward_events_cluster_total",
+    "Events by outcome, summed over every worker",
+    ["outcome"],
+    multiprocess_mode="mostrecent",
 )
 
 
@@ -58,3 +73,13 @@ async def refresh_pipeline_gauges(redis: Redis, partitions: int) -> None:
     totals = await redis.hgetall(TOTALS_KEY)
     for outcome in ("processed", "failed", "dead_lettered"):
         CLUSTER_TOTALS.labels(outcome).set(int(totals.get(outcome.encode(), 0)))
+
+
+def render_metrics() -> bytes:
+    """This process's metrics, or every local MagicTask process's when PROMETHEUS_MULTIPROC_DIR is set
+    (`magictask up` sets it, so the API's /metrics also shows the worker's batch sizes and latencies)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()
