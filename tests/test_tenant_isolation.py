@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -294,15 +297,46 @@ def describe(op: Operation, r: httpx.Response) -> str:
     return f"{op} -> {r.status_code} {r.text[:300]}"
 
 
+def outcome(r: httpx.Response) -> tuple[int, str | None, str | None]:
+    """Status, error code and field: what a caller can tell apart."""
+    if r.status_code < 400:
+        return r.status_code, None, None
+    error = r.json()["error"]
+    return r.status_code, error["code"], error.get("field")
+
+
 def path_values_for(op: Operation, tenant: Tenant) -> dict[str, str]:
     missing = [p for p in op.path_params if p not in tenant.ids]
     assert not missing, f"{op}: the isolation walk has no id for {missing}; add one to make_tenant()"
     return {p: tenant.ids[p] for p in op.path_params}
 
 
-@pytest.fixture
-async def tenants(client: httpx.AsyncClient) -> tuple[Tenant, Tenant]:
-    return await make_tenant(client, "A"), await make_tenant(client, "B")
+@asynccontextmanager
+async def empty_database_client(
+    app: FastAPI, db_engine: AsyncEngine, redis: Redis
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Empty tables and Redis, and a client that gets a crash back as the 500 a real client would see
+    (so one walk reports every failing operation instead of stopping at the first)."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db_engine.begin() as conn:
+        await conn.execute(text(f"truncate {tables} restart identity cascade"))
+    await redis.flushdb()
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+# One pair of tenants for the whole module (they take a while to build): every test but the last changes
+# nothing of A (each proves it), and the last one, which lets the invited address join A, runs last.
+@pytest.fixture(scope="module")
+async def api(app: FastAPI, db_engine: AsyncEngine, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:
+    async with empty_database_client(app, db_engine, redis) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def tenants(api: httpx.AsyncClient) -> tuple[Tenant, Tenant]:
+    return await make_tenant(api, "A"), await make_tenant(api, "B")
 
 
 async def _version(client: httpx.AsyncClient, tenant: Tenant) -> int:
@@ -314,23 +348,23 @@ async def _version(client: httpx.AsyncClient, tenant: Tenant) -> int:
 
 
 async def test_another_workspaces_ids_are_404_on_every_route_and_change_nothing(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
+    api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
 ) -> None:
     a, b = tenants
-    ops = [op for op in await load_operations(client) if op.path_params]
-    a_version = await _version(client, a)
+    ops = [op for op in await load_operations(api) if op.path_params]
+    a_version = await _version(api, a)
 
     # Control: the ids are real — A's owner reads every one of them.
     for op in ops:
         if op.method == "GET":
-            r = await call(client, op, path_values_for(op, a), a.body_values(), a.owner.headers)
+            r = await call(api, op, path_values_for(op, a), a.body_values(), a.owner.headers)
             assert r.status_code == 200, describe(op, r)
 
     before = await snapshot(db_engine)
     failures = []
     for op in ops:
         # B's owner: the strongest role in their own workspace, and nothing in A.
-        r = await call(client, op, path_values_for(op, a), a.body_values(), b.owner.headers, a_version)
+        r = await call(api, op, path_values_for(op, a), a.body_values(), b.owner.headers, a_version)
         allowed = {404}
         if op.key == ("POST", f"{API}/invites/{{token}}/accept"):
             allowed = {403, 404}  # the invite was sent to another email
@@ -343,7 +377,7 @@ async def test_another_workspaces_ids_are_404_on_every_route_and_change_nothing(
             fake = {p: str(uuid.uuid4()) if p not in ("emoji", "token") else v for p, v in a.ids.items()}
             fake["token"] = "x" * 43
             r2 = await call(
-                client,
+                api,
                 op,
                 path_values_for(op, Tenant(a.owner, a.member, fake)),
                 a.body_values(),
@@ -356,14 +390,12 @@ async def test_another_workspaces_ids_are_404_on_every_route_and_change_nothing(
     assert changed_rows(before, await snapshot(db_engine)) == {}
 
     # A's owner still sees everything as it was, and B never became a member of A.
-    members = ok(
-        await client.get(f"{API}/workspaces/{a.ids['workspace_id']}/members", headers=a.owner.headers)
-    )
+    members = ok(await api.get(f"{API}/workspaces/{a.ids['workspace_id']}/members", headers=a.owner.headers))
     assert {m["user_id"] for m in members["items"]} == {a.owner.id, a.member.id}
 
 
 async def test_own_containers_with_another_workspaces_ids_are_treated_as_unknown(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
+    api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
 ) -> None:
     """B's workspace/task/team in the path, A's user/invite/status/task ids in the other slot or the body."""
     a, b = tenants
@@ -378,7 +410,7 @@ async def test_own_containers_with_another_workspaces_ids_are_treated_as_unknown
     before = await snapshot(db_engine)
     failures = []
     checked = 0
-    for op in await load_operations(client):
+    for op in await load_operations(api):
         if op.key in UNAUTHENTICATED_OK or op.method == "GET":
             continue
         # A's id in one slot at a time: a second path parameter, or an id-carrying body field.
@@ -400,11 +432,9 @@ async def test_own_containers_with_another_workspaces_ids_are_treated_as_unknown
             variants.append((fld, own_path, a_body, own_path, rnd_body))
         for slot, a_path, a_body, rnd_path, rnd_body in variants:
             checked += 1
-            r_rnd = await call(client, op, rnd_path, rnd_body, b.owner.headers, await _version(client, b))
-            r_a = await call(client, op, a_path, a_body, b.owner.headers, await _version(client, b))
-            code = lambda r: r.json()["error"]["code"] if r.status_code >= 400 else None  # noqa: E731
-            print("VARIANT", slot, op, r_a.status_code, code(r_a), r_rnd.status_code, code(r_rnd))
-            if r_a.status_code >= 500 or (r_a.status_code, code(r_a)) != (r_rnd.status_code, code(r_rnd)):
+            r_rnd = await call(api, op, rnd_path, rnd_body, b.owner.headers, await _version(api, b))
+            r_a = await call(api, op, a_path, a_body, b.owner.headers, await _version(api, b))
+            if r_a.status_code >= 500 or outcome(r_a) != outcome(r_rnd):
                 failures.append(
                     f"[{slot} from A] {describe(op, r_a)}\n   a random id gets {describe(op, r_rnd)}"
                 )
@@ -417,59 +447,55 @@ async def test_own_containers_with_another_workspaces_ids_are_treated_as_unknown
 
 
 async def test_users_sharing_no_workspace_are_not_visible(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]
+    api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]
 ) -> None:
     a, b = tenants
     for tail in ("xp-history", "achievements"):
-        r = await client.get(f"{API}/users/{a.member.id}/{tail}", headers=b.owner.headers)
+        r = await api.get(f"{API}/users/{a.member.id}/{tail}", headers=b.owner.headers)
         assert r.status_code == 404, r.text
-        r = await client.get(f"{API}/users/{b.member.id}/{tail}", headers=b.owner.headers)
+        r = await api.get(f"{API}/users/{b.member.id}/{tail}", headers=b.owner.headers)
         assert r.status_code == 200, r.text
 
 
 async def test_personal_tokens_of_another_user_cannot_be_revoked(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]
+    api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]
 ) -> None:
     a, b = tenants
     # Even a teammate (same workspace) cannot touch someone else's token.
     for caller in (b.owner, a.owner):
-        r = await client.delete(f"{API}/me/tokens/{a.ids['token_id']}", headers=caller.headers)
+        r = await api.delete(f"{API}/me/tokens/{a.ids['token_id']}", headers=caller.headers)
         assert r.status_code == 404, r.text
-    listed = ok(await client.get(f"{API}/me/tokens", headers=a.member.headers))
+    listed = ok(await api.get(f"{API}/me/tokens", headers=a.member.headers))
     assert a.ids["token_id"] in {t["id"] for t in listed}
 
 
-async def test_invite_accepted_by_someone_else_creates_no_membership(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
-) -> None:
-    a, b = tenants
-    before = await snapshot(db_engine)
-    r = await client.post(f"{API}/invites/{a.ids['token']}/accept", headers=b.owner.headers)
-    assert r.status_code in (403, 404), r.text
-    r = await client.get(f"{API}/workspaces/{a.ids['workspace_id']}", headers=b.owner.headers)
-    assert r.status_code == 404
-    assert changed_rows(before, await snapshot(db_engine)) == {}
-    # The invited address itself can still accept: the failed attempt did not burn the invite.
-    invited = await signup(client, email="pending-A@example.com")
-    r = await client.post(f"{API}/invites/{a.ids['token']}/accept", headers=invited.headers)
-    assert r.status_code == 200, r.text
-
-
-async def test_every_route_needs_credentials(
-    client: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]
-) -> None:
+async def test_every_route_needs_credentials(api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant]) -> None:
     a, _ = tenants
     failures = []
-    for op in await load_operations(client):
+    for op in await load_operations(api):
         if op.key in UNAUTHENTICATED_OK:
             continue
-        client.cookies.clear()
-        r = await call(client, op, path_values_for(op, a), a.body_values(), {}, 1)
+        api.cookies.clear()
+        r = await call(api, op, path_values_for(op, a), a.body_values(), {}, 1)
         if r.status_code != 401 or r.json()["error"]["code"] != "unauthorized":
             failures.append(describe(op, r))
-        r = await call(
-            client, op, path_values_for(op, a), a.body_values(), {"Authorization": "Bearer nope"}, 1
-        )
+        r = await call(api, op, path_values_for(op, a), a.body_values(), {"Authorization": "Bearer nope"}, 1)
         if r.status_code != 401:
             failures.append("[bad token] " + describe(op, r))
     assert failures == [], "\n".join(failures)
+
+
+async def test_invite_accepted_by_someone_else_creates_no_membership(  # runs last: it changes A
+    api: httpx.AsyncClient, tenants: tuple[Tenant, Tenant], db_engine: AsyncEngine
+) -> None:
+    a, b = tenants
+    before = await snapshot(db_engine)
+    r = await api.post(f"{API}/invites/{a.ids['token']}/accept", headers=b.owner.headers)
+    assert r.status_code in (403, 404), r.text
+    r = await api.get(f"{API}/workspaces/{a.ids['workspace_id']}", headers=b.owner.headers)
+    assert r.status_code == 404
+    assert changed_rows(before, await snapshot(db_engine)) == {}
+    # The invited address itself can still accept: the failed attempt did not burn the invite.
+    invited = await signup(api, email="pending-A@example.com")
+    r = await api.post(f"{API}/invites/{a.ids['token']}/accept", headers=invited.headers)
+    assert r.status_code == 200, r.text
