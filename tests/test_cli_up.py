@@ -270,7 +270,7 @@ def test_up_with_urls_starts_no_servers_of_its_own(
         assert leftovers(up) != []  # the api and worker children, found through the recorded pids
         in_data_dir = [p.pid for p in psutil.process_iter() if _belongs_to(p, data_dir)]
         assert in_data_dir == [up.proc.pid]  # only `up` itself, which names it in its arguments
-        assert not data_dir.exists(), "the data dir is only for the embedded servers"
+        assert not (data_dir / "postgres").exists() and not (data_dir / "valkey").exists()
         signup(up, f"ext-{uuid.uuid4().hex[:8]}@example.com")
 
         stop(up, signal.SIGINT)
