@@ -28,6 +28,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
+  globalTimeout: 6 * 60_000, // a hung run fails CI instead of eating its budget
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
@@ -46,7 +47,7 @@ export default defineConfig({
     timeout: 180_000,
     reuseExistingServer: false,
     stdout: "ignore",
-    stderr: "pipe",
+    stderr: process.env.MT_E2E_VERBOSE ? "pipe" : "ignore",
     gracefulShutdown: { signal: "SIGINT", timeout: 20_000 },
   },
 });

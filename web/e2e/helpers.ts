@@ -78,6 +78,6 @@ export async function dragTo(page: Page, from: import("@playwright/test").Locato
 }
 
 export async function shot(page: Page, name: string) {
-  await page.waitForTimeout(250);
+  await page.waitForTimeout(100);
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: false });
 }

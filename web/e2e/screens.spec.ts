@@ -81,7 +81,7 @@ const SCREENS: [string, (p: Page) => Promise<void>][] = [
   ["analytics", async (p) => { await p.goto(`/w/${ws.id}/analytics`); await expect(p.getByRole("heading", { name: "Analytics" })).toBeVisible(); await p.waitForLoadState("networkidle"); }],
   ["account", async (p) => { await p.goto(`/w/${ws.id}/account`); await expect(p.getByLabel("Time zone")).toBeVisible(); }],
 ];
-const AXE_SCREENS = new Set(["home", "board", "task", "list", "profile", "achievements", "settings"]);
+const AXE_SCREENS = new Set(["home", "board", "task", "list", "profile", "settings"]);
 
 for (const theme of ["light", "dark"] as const) {
   for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
@@ -100,7 +100,7 @@ for (const theme of ["light", "dark"] as const) {
       for (const [name, open] of SCREENS) {
         await open(page);
         await shot(page, `${name}-${theme}-${vpName}`);
-        if (vpName === "desktop" && AXE_SCREENS.has(name)) {
+        if (vpName === "desktop" && AXE_SCREENS.has(name) && (theme === "light" || ["board", "task"].includes(name))) {
           const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
           const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
           expect(bad.map((v) => `${name}: ${v.id} ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`)).toEqual([]);

@@ -1,8 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
 import { Toaster } from "sonner";
-import { setUnauthorizedHandler } from "./api/client";
+import { session, setUnauthorizedHandler } from "./api/client";
 import { useMe, useWorkspaces } from "./api/queries";
 import { Spinner } from "./components/ui";
 import { LoginPage, SignupPage } from "./features/auth/AuthPages";
@@ -16,9 +16,10 @@ import { MembersPage } from "./features/workspaces/MembersPage";
 import { WorkspaceSettingsPage } from "./features/settings/WorkspaceSettings";
 import { UserSettingsPage } from "./features/settings/UserSettings";
 import { AchievementsPage } from "./features/gamification/AchievementsPage";
-import { ProfilePage } from "./features/gamification/ProfilePage";
+// Chart pages load on demand: recharts stays out of the first board's bundle.
+const ProfilePage = lazy(() => import("./features/gamification/ProfilePage").then((m) => ({ default: m.ProfilePage })));
+const AnalyticsPage = lazy(() => import("./features/insights/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
 import { LeaderboardPage } from "./features/insights/LeaderboardPage";
-import { AnalyticsPage } from "./features/insights/AnalyticsPage";
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";
@@ -26,14 +27,16 @@ import { notifications } from "./features/notifications/store";
 function RequireAuth() {
   const me = useMe();
   const location = useLocation();
-  if (me.isPending) return <Spinner />;
-  if (me.isError || !me.data) {
+  // With a stored session, render at once: the page's own queries run beside /me instead of after it.
+  const optimistic = me.isPending && !!session.token;
+  if (me.isPending && !optimistic) return <Spinner />;
+  if (me.isError || (!me.data && !optimistic)) {
     const next = location.pathname + location.search;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }
-  notifications.forUser(me.data.id);
+  if (me.data) notifications.forUser(me.data.id);
   return (
-    <RealtimeProvider userId={me.data.id}>
+    <RealtimeProvider userId={me.data?.id}>
       <Outlet />
     </RealtimeProvider>
   );
@@ -93,9 +96,9 @@ export function App() {
             <Route path="settings" element={<WorkspaceSettingsPage />} />
             <Route path="account" element={<UserSettingsPage />} />
             <Route path="achievements" element={<AchievementsPage />} />
-            <Route path="profile" element={<ProfilePage />} />
+            <Route path="profile" element={<Suspense fallback={<Spinner />}><ProfilePage /></Suspense>} />
             <Route path="leaderboard" element={<LeaderboardPage />} />
-            <Route path="analytics" element={<AnalyticsPage />} />
+            <Route path="analytics" element={<Suspense fallback={<Spinner />}><AnalyticsPage /></Suspense>} />
           </Route>
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />

@@ -1,4 +1,4 @@
-import { useQuery, type QueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Task } from "./client";
 
 export const qk = {
@@ -79,8 +79,8 @@ export function useProject(pid: string | undefined) {
   });
 }
 
-/** Every top-level task of a project, in board order (pages of 200). */
-export async function fetchBoardTasks(pid: string): Promise<Task[]> {
+/** Every top-level task of a project, in board order (pages of 200); `onPage` sees each partial list. */
+export async function fetchBoardTasks(pid: string, onPage?: (soFar: Task[]) => void): Promise<Task[]> {
   const all: Task[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < 50; i++) {
@@ -91,13 +91,23 @@ export async function fetchBoardTasks(pid: string): Promise<Task[]> {
     );
     all.push(...page.items);
     if (!page.next_cursor) break;
+    onPage?.([...all]);
     cursor = page.next_cursor;
   }
   return all;
 }
 
 export function useBoardTasks(pid: string | undefined) {
-  return useQuery({ queryKey: qk.board(pid ?? ""), queryFn: () => fetchBoardTasks(pid!), enabled: !!pid });
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: qk.board(pid ?? ""),
+    // A big board shows its first page at once; the rest streams in behind it.
+    queryFn: () =>
+      fetchBoardTasks(pid!, (soFar) => {
+        if (!qc.getQueryData(qk.board(pid!))) qc.setQueryData(qk.board(pid!), soFar);
+      }),
+    enabled: !!pid,
+  });
 }
 
 export function useTask(id: string | undefined) {

@@ -119,11 +119,12 @@ async function join(socket: Socket, room: Room) {
   }
 }
 
-export function RealtimeProvider({ userId, children }: { userId: string; children: ReactNode }) {
+export function RealtimeProvider({ userId, children }: { userId: string | undefined; children: ReactNode }) {
   const qc = useQueryClient();
   const [socket, setSocket] = useState<Socket | null>(null);
 
   useEffect(() => {
+    if (!userId) return;
     const s = io({ path: "/socket.io", auth: { token: session.token ?? undefined }, withCredentials: true });
     let connectedBefore = false;
     connection.set("connecting");

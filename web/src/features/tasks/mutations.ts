@@ -15,6 +15,17 @@ export const conflicts = createStore<Conflict | null>(null);
 
 type Snapshot = { board?: Task[]; task?: Task };
 
+/** The newest version of a task this tab knows: a queued edit goes out on top of the one before it. */
+export function latestVersion(qc: QueryClient, task: Task): number {
+  const cached = qc.getQueryData<Task>(qk.task(task.id))?.version ?? 0;
+  const onBoard = qc.getQueryData<Task[]>(qk.board(task.project_id))?.find((t) => t.id === task.id)?.version ?? 0;
+  return Math.max(task.version, cached, onBoard);
+}
+
+/** Task edits from this tab run one after another (a TanStack mutation scope), each with the version the
+ * previous one left: changing the priority and then at once completing never races itself into a 409. */
+const TASK_SCOPE = { id: "task-edits" };
+
 function applyOptimistic(qc: QueryClient, task: Task, patch: TaskPatch, extra?: Partial<Task>): Snapshot {
   const snap: Snapshot = {
     board: qc.getQueryData<Task[]>(qk.board(task.project_id)),
@@ -50,11 +61,12 @@ export interface UpdateVars {
 export function useUpdateTask() {
   const qc = useQueryClient();
   return useMutation({
+    scope: TASK_SCOPE,
     mutationFn: (v: UpdateVars) =>
       unwrap(
         api.PATCH("/api/v1/tasks/{task_id}", {
           params: { path: { task_id: v.task.id } },
-          body: { ...v.patch, version: v.baseVersion ?? v.task.version },
+          body: { ...v.patch, version: v.baseVersion ?? latestVersion(qc, v.task) },
         }),
       ),
     onMutate: async (v) => {
@@ -85,10 +97,11 @@ export function useUpdateTask() {
 export function useToggleComplete() {
   const qc = useQueryClient();
   return useMutation({
+    scope: TASK_SCOPE,
     mutationFn: ({ task }: { task: Task; weights?: ScoringWeights | null }) =>
       task.status_category === "done"
-        ? unwrap(api.POST("/api/v1/tasks/{task_id}/reopen", { params: { path: { task_id: task.id } }, body: { version: task.version } }))
-        : unwrap(api.POST("/api/v1/tasks/{task_id}/complete", { params: { path: { task_id: task.id } }, body: { version: task.version } })),
+        ? unwrap(api.POST("/api/v1/tasks/{task_id}/reopen", { params: { path: { task_id: task.id } }, body: { version: latestVersion(qc, task) } }))
+        : unwrap(api.POST("/api/v1/tasks/{task_id}/complete", { params: { path: { task_id: task.id } }, body: { version: latestVersion(qc, task) } })),
     onError: (e, { task }) => {
       if (e instanceof ApiError && e.status === 409 && e.body.current) {
         upsertTask(qc, e.body.current as Task);

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate, useParams } from "react-router";
 import { api, session } from "../../api/client";
 import { useMe, useProjects, useWorkspaces } from "../../api/queries";
-import { Avatar, BrandMark, colorFor, Spinner } from "../../components/ui";
+import { Avatar, BrandMark, colorFor } from "../../components/ui";
 import { setTheme, theme } from "../../lib/theme";
 import { connection } from "../../realtime/socket";
 import { rememberWorkspace } from "../../App";
@@ -129,7 +129,19 @@ export function AppLayout() {
   }, [current]);
   gamificationOn.current = current?.gamification_enabled ?? true;
 
-  if (workspaces.isPending) return <Spinner />;
+  if (workspaces.isPending)
+    // The page under it starts loading now; the shell fills in when the workspaces arrive.
+    return (
+      <div className="shell">
+        <aside className="sidebar desktop-only" aria-hidden />
+        <div className="main">
+          <header className="header" />
+          <main className="content">
+            <Outlet />
+          </main>
+        </div>
+      </div>
+    );
   if (!current)
     return (
       <div className="empty" style={{ paddingTop: 120 }}>
