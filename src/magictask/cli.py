@@ -65,13 +65,17 @@ def up(
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        if not env.get("MAGICTASK_DATABASE_URL") or not env.get("MAGICTASK_REDIS_URL"):
+        need_pg, need_valkey = not env.get("MAGICTASK_DATABASE_URL"), not env.get("MAGICTASK_REDIS_URL")
+        if need_pg or need_valkey:
             data_dir.mkdir(parents=True, exist_ok=True)
-            console.print(f"[bold]Starting embedded PostgreSQL and Valkey[/] in {data_dir}")
+            names = " and ".join(
+                n for n, needed in (("PostgreSQL", need_pg), ("Valkey", need_valkey)) if needed
+            )
+            console.print(f"[bold]Starting embedded {names}[/] in {data_dir}")
             servers = EmbeddedServers(data_dir)
-            db_url, redis_url = servers.start()
-            env.setdefault("MAGICTASK_DATABASE_URL", db_url)
-            env.setdefault("MAGICTASK_REDIS_URL", redis_url)
+            db_url, redis_url = servers.start_some(postgres=need_pg, valkey=need_valkey)
+            env["MAGICTASK_DATABASE_URL"] = db_url or env["MAGICTASK_DATABASE_URL"]
+            env["MAGICTASK_REDIS_URL"] = redis_url or env["MAGICTASK_REDIS_URL"]
         # One metrics directory for the API and the worker, so the API's /metrics shows both.
         metrics_dir = data_dir / "prometheus"
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -233,8 +233,14 @@ class EmbeddedServers:
         self.valkey = EmbeddedValkey(self.data_dir)
 
     def start(self) -> tuple[str, str]:
+        db_url, redis_url = self.start_some(postgres=True, valkey=True)
+        assert db_url and redis_url
+        return db_url, redis_url
+
+    def start_some(self, *, postgres: bool, valkey: bool) -> tuple[str | None, str | None]:
+        """Start only what has no external URL; returns the URLs of what was started."""
         try:
-            return self.postgres.start(), self.valkey.start()
+            return (self.postgres.start() if postgres else None, self.valkey.start() if valkey else None)
         except BaseException:
             self.stop()
             raise

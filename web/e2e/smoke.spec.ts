@@ -12,5 +12,24 @@ test("sign up, create a workspace and a project, and the board shows", async ({ 
   await ada.page.reload();
   await expect(column(ada.page, "To do").getByTestId("card").filter({ hasText: "Punch the first card" })).toBeVisible();
   await expect(ada.page.getByTestId("xp-bar")).toBeVisible();
+
+  // Column management: add, rename, move left, delete (its tasks move elsewhere).
+  await ada.page.getByRole("button", { name: "Add column" }).click();
+  await ada.page.getByLabel("New column name").fill("Blocked");
+  await ada.page.getByLabel("New column name").press("Enter");
+  await expect(column(ada.page, "Blocked")).toBeVisible();
+  await ada.page.getByRole("button", { name: "Blocked column options" }).click();
+  await ada.page.getByRole("menuitem", { name: "Rename" }).click();
+  await ada.page.getByLabel("Column name").fill("Waiting");
+  await ada.page.getByLabel("Column name").press("Enter");
+  await expect(column(ada.page, "Waiting")).toBeVisible();
+  await ada.page.getByRole("button", { name: "Waiting column options" }).click();
+  await ada.page.getByRole("menuitem", { name: "Move left" }).click();
+  const names = async () => ada.page.getByTestId("column").locator("h2").allTextContents();
+  await expect.poll(names).toEqual(["To do", "In progress", "Review", "Waiting", "Done"]);
+  await ada.page.getByRole("button", { name: "Waiting column options" }).click();
+  await ada.page.getByRole("menuitem", { name: "Delete column" }).click();
+  await ada.page.getByRole("button", { name: "Delete column" }).click();
+  await expect.poll(names).toEqual(["To do", "In progress", "Review", "Done"]);
   await ada.context.close();
 });

@@ -1,5 +1,7 @@
 import { Dialog } from "radix-ui";
 import type { Task } from "../../api/client";
+import { useMembers, useProject } from "../../api/queries";
+import { PRIORITY_LABEL } from "../../components/ui";
 import { conflicts, useUpdateTask } from "./mutations";
 
 function show(v: unknown): string {
@@ -14,7 +16,16 @@ const LABELS: Record<string, string> = { title: "Title", description: "Descripti
 export function ConflictDialog() {
   const c = conflicts.use();
   const update = useUpdateTask();
+  const project = useProject(c?.current.project_id);
+  const members = useMembers(c?.current.workspace_id);
   if (!c) return null;
+  // Ids become the names people know.
+  const readable = (field: string, v: unknown): unknown => {
+    if (field === "status_id") return project.data?.statuses.find((st) => st.id === v)?.name ?? v;
+    if (field === "assignee_ids" && Array.isArray(v)) return v.map((id) => members.data?.find((m) => m.user_id === id)?.name ?? "Member");
+    if (field === "priority" && typeof v === "string") return PRIORITY_LABEL[v as Task["priority"]] ?? v;
+    return v;
+  };
   const fields = Object.keys(c.patch).filter((k) => k !== "position" || !("status_id" in c.patch));
   const close = () => conflicts.set(null);
   const reapply = () => {
@@ -39,7 +50,7 @@ export function ConflictDialog() {
             <div className="h">Yours</div>
             <div className="h">Now on the server</div>
             {fields.map((f) => (
-              <Row key={f} label={LABELS[f] ?? f} mine={show(mine[f])} theirs={show(cur[f])} />
+              <Row key={f} label={LABELS[f] ?? f} mine={show(readable(f, mine[f]))} theirs={show(readable(f, cur[f]))} />
             ))}
           </div>
           <div className="dialog-actions">
