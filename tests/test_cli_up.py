@@ -277,3 +277,18 @@ def test_up_with_urls_starts_no_servers_of_its_own(
         assert_no_leftovers(up, within=5)
     finally:
         _run_async(_create_database(servers.admin_database_url, name, drop=True))
+
+
+def test_up_with_only_a_redis_url_starts_only_postgres(
+    servers: TestServers, data_dir: Path, tmp_path: Path
+) -> None:
+    up = start_up(data_dir, tmp_path / "run", urls={"MAGICTASK_REDIS_URL": servers.redis_url})
+    try:
+        names = [psutil.Process(pid).name() for pid in up.descendants if _alive(pid)]
+        assert any(n.startswith("postgres") for n in names), names
+        assert not any("valkey" in n for n in names), names
+        assert (data_dir / "postgres").exists() and not (data_dir / "valkey").exists()
+        signup(up, f"half-{uuid.uuid4().hex[:8]}@example.com")
+    finally:
+        stop(up, signal.SIGINT)
+    assert_no_leftovers(up, within=5)
