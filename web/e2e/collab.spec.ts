@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { column, createProject, createWorkspace, dragTo, newPerson, quickAdd, signUp, type Person } from "./helpers";
+import { column, createProject, createWorkspace, dragTo, newPerson, quickAdd, shot, signUp, type Person } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -115,6 +115,9 @@ test("A completes a task and sees +XP, the level bar move and the worker's expla
   await expect(toast.locator(".formula")).toContainText("->");
   await expect(toast).toContainText("Priority");
   await expect(A.page.getByTestId("xp-text")).not.toHaveText(before ?? "");
+  // Her first completion unlocks an achievement, announced live.
+  await expect(A.page.getByTestId("achievement-toast").filter({ hasText: "First Steps" })).toBeVisible();
+  await shot(A.page, "xp-award-light-desktop");
   await expect(A.page.getByTestId("complete-button")).toHaveText(/Reopen/);
   await closeDrawer(A.page);
   await expect(column(A.page, "Done").getByTestId("card").filter({ hasText: "Fix the signup bug" })).toBeVisible();
@@ -136,6 +139,7 @@ test("a stale edit shows the conflict dialog, and the user chooses", async () =>
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText("Press release v2 (Grace)");
   await expect(dialog).toContainText("Press release, final (Ada)");
+  await shot(A.page, "conflict-light-desktop");
   await dialog.getByRole("button", { name: "Reapply my change" }).click();
   await expect(dialog).toBeHidden();
   await expect(title).toHaveValue("Press release, final (Ada)");
@@ -164,6 +168,7 @@ test("B is mentioned in a comment and gets a live notification", async () => {
   await B.page.getByTestId("bell").click();
   const note = B.page.getByTestId("notification").first();
   await expect(note).toContainText("Ada Lovelace mentioned you");
+  await shot(B.page, "notifications-light-desktop");
   await note.click();
   await expect(B.page.getByTestId("task-drawer")).toBeVisible();
   await expect(B.page.getByTestId("comment").filter({ hasText: "can you review" })).toBeVisible();

@@ -122,3 +122,26 @@ test("markdown is rendered safely: no raw HTML", async ({ browser }) => {
   expect(alerted).toBe(false);
   await ctx.close();
 });
+
+test("list view: filters and sort live in the URL", async ({ browser }) => {
+  const ctx = await browser.newContext({ storageState: storage });
+  const page = await ctx.newPage();
+  await page.goto(`/w/${ws.id}/p/${project.id}/list`);
+  const rows = page.getByTestId("task-table").locator("tbody tr");
+  await expect(rows).toHaveCount(10);
+  await page.getByLabel("Priority", { exact: true }).selectOption("urgent");
+  await expect(page).toHaveURL(/priority=urgent/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Navigation: mobile menu");
+  await page.getByLabel("Search tasks").fill("pricing");
+  await expect(page).toHaveURL(/q=pricing/);
+  await expect(page.getByText("No tasks match these filters")).toBeVisible();
+  // A shared link opens the same view.
+  const url = page.url();
+  const other = await ctx.newPage();
+  await other.goto(url.replace(/priority=urgent&?/, ""));
+  await expect(other.getByTestId("task-table").locator("tbody tr")).toHaveCount(1);
+  await expect(other.getByTestId("task-table")).toContainText("Pricing page: annual toggle");
+  await expect(other.getByLabel("Search tasks")).toHaveValue("pricing");
+  await ctx.close();
+});

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Crown, EyeOff, Trophy } from "lucide-react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { api, ApiError, unwrap, type Schemas } from "../../api/client";
+import { qk } from "../../api/queries";
 import { Avatar, Empty, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 
@@ -34,7 +35,7 @@ export function LeaderboardPage() {
   const team = params.get("team") || undefined;
   useHeaderTitle("Leaderboard");
   const teams = useQuery({
-    queryKey: ["teams", ws],
+    queryKey: qk.teams(ws),
     queryFn: async () => (await unwrap(api.GET("/api/v1/workspaces/{workspace_id}/teams", { params: { path: { workspace_id: ws }, query: { limit: 100 } } }))).items,
   });
   const board = useQuery({

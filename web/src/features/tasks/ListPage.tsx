@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Bookmark, Search, X } from "lucide-react";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useParams, useSearchParams } from "react-router";
 import { api, unwrap, type Priority } from "../../api/client";
 import { qk, useMembers, useProject } from "../../api/queries";
@@ -78,6 +78,11 @@ export function ListPage() {
       if (value) p.set(key, value);
       return p;
     }, { replace: true });
+  const typing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const setLater = (key: string, value: string | null) => {
+    clearTimeout(typing.current);
+    typing.current = setTimeout(() => set(key, value), 250);
+  };
   const statuses = [...(project.data?.statuses ?? [])].sort((a, b) => a.position - b.position);
   const active = ["status", "assignee", "label", "priority", "q"].some((k) => params.has(k));
   const currentQuery = (() => {
@@ -101,7 +106,7 @@ export function ListPage() {
       <div className="filters" role="search">
         <label className="row" style={{ position: "relative" }}>
           <Search size={15} style={{ position: "absolute", left: 10, color: "var(--muted)" }} aria-hidden />
-          <input className="input search" style={{ paddingLeft: 32 }} placeholder="Search title, description, key" aria-label="Search tasks" defaultValue={filters.q} onChange={(e) => set("q", e.target.value.trim() || null)} />
+          <input className="input search" style={{ paddingLeft: 32 }} placeholder="Search title, description, key" aria-label="Search tasks" defaultValue={filters.q} onChange={(e) => setLater("q", e.target.value.trim() || null)} />
         </label>
         <select className="select" aria-label="Status" value={filters.status[0] ?? ""} onChange={(e) => set("status", e.target.value || null)}>
           <option value="">Any status</option>
@@ -128,7 +133,7 @@ export function ListPage() {
             </option>
           ))}
         </select>
-        <input className="input" aria-label="Label" placeholder="Label" style={{ width: 120, minWidth: 0 }} defaultValue={filters.label[0] ?? ""} onChange={(e) => set("label", e.target.value.trim().toLowerCase() || null)} />
+        <input className="input" aria-label="Label" placeholder="Label" style={{ width: 120, minWidth: 0 }} defaultValue={filters.label[0] ?? ""} onChange={(e) => setLater("label", e.target.value.trim().toLowerCase() || null)} />
         <select className="select" aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value === "position" ? null : e.target.value)}>
           {SORTS.map(([v, l]) => (
             <option key={v} value={v}>

@@ -8,6 +8,7 @@ import { api, errorMessage, unwrap, type Member } from "../../api/client";
 import { qk, useMe, useMembers, useWorkspaces } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
 import { useHeaderTitle } from "./AppLayout";
+import { TeamsSection } from "./Teams";
 
 function InviteDialog({ ws, open, onOpenChange }: { ws: string; open: boolean; onOpenChange: (o: boolean) => void }) {
   const qc = useQueryClient();
@@ -176,6 +177,7 @@ export function MembersPage() {
           ))}
         </section>
       )}
+      <TeamsSection ws={ws} members={members.data ?? []} canEdit={isAdmin} />
       <InviteDialog ws={ws} open={inviting} onOpenChange={setInviting} />
     </div>
   );
