@@ -37,12 +37,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.read_db = ReadDatabase(
+            engine,
+            settings.database_read_url,
+            pool_size=settings.read_pool_size,
+            max_overflow=settings.read_max_overflow,
+            connect_timeout=settings.read_connect_timeout_seconds,
+            retry_seconds=settings.read_replica_retry_seconds,
+        )
         app.state.redis = make_redis(settings.require_redis_url())
         app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
         try:
             yield
         finally:
             await app.state.redis.aclose()
+            await app.state.read_db.dispose()
             await engine.dispose()
 
     app = FastAPI(

@@ -17,6 +17,7 @@ import platformdirs
 import typer
 from rich.console import Console
 
+from magictask.demo.cli import app as demo_app
 from magictask.kit.processes import spawn_child, stop_child
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ def migrate() -> None:
     upgrade_to_head(get_settings().require_database_url())
     console.print("Database is at the latest migration")
 
+
+app.add_typer(demo_app, name="demo")
 
 dlq_app = typer.Typer(
     help="Dead-letter queue of the reward worker: list, show, replay, drop.", no_args_is_help=True

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
+    # Leaderboards and analytics read from `database_read_url` (a streaming replica) when it is set and
+    # answers; after a failed replica read they use the primary for `read_replica_retry_seconds`.
+    read_pool_size: int = 5
+    read_max_overflow: int = 10
+    read_connect_timeout_seconds: float = 2.0
+    read_replica_retry_seconds: float = 10.0
+    # How often the worker refreshes the leaderboard materialized views (one worker at a time).
+    leaderboard_refresh_seconds: float = 300.0
+
     def require_database_url(self) -> str:
         if not self.database_url:
             raise RuntimeError(

@@ -4,6 +4,7 @@ from magictask.accounts.models import ApiToken, User
 from magictask.comments.models import Comment, CommentMention
 from magictask.db import Base
 from magictask.events.models import Event
+from magictask.leaderboards.models import LeaderboardState
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
 from magictask.rewards.models import UserAchievement, UserStats, WorkspaceScoring, XpLedger
@@ -17,6 +18,7 @@ __all__ = [
     "CommentMention",
     "Event",
     "Invite",
+    "LeaderboardState",
     "Project",
     "ProjectStatus",
     "Reaction",

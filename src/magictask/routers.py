@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from magictask.accounts.endpoints import router as accounts_router
+from magictask.analytics.endpoints import router as analytics_router
 from magictask.comments.endpoints import router as comments_router
 from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.kit.text_input import check_storable_input
+from magictask.leaderboards.endpoints import router as leaderboards_router
 from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
 from magictask.rewards.endpoints import router as rewards_router
@@ -28,3 +30,5 @@ api_router.include_router(comments_router)
 api_router.include_router(reactions_router)
 api_router.include_router(activity_router)
 api_router.include_router(rewards_router)
+api_router.include_router(leaderboards_router)
+api_router.include_router(analytics_router)

@@ -1,4 +1,4 @@
-"""The background process: reward consumer, outbox sweeper and scheduled jobs, until SIGTERM/SIGINT.
+"""The background process: reward consumer, outbox sweeper, leaderboard refresher, until SIGTERM/SIGINT.
 
 On a stop signal it finishes the batch in hand (nothing is acknowledged before it commits, so even a
 hard kill loses nothing) and releases its partition leases so another worker takes over at once.
@@ -15,6 +15,7 @@ from prometheus_client import start_http_server
 from magictask.config import Settings, get_settings
 from magictask.db import make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
+from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.redis import make_redis
 from magictask.rewards.consumer import RewardConsumer
@@ -47,6 +48,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
         await asyncio.gather(
             consumer.run(stop),
             run_sweeper(sessionmaker, stream, settings.outbox_grace_seconds, stop),
+            run_leaderboard_refresher(engine, settings.leaderboard_refresh_seconds, stop),
         )
     finally:
         remove_sink(emitter.send_rewards)

@@ -1,0 +1,1 @@
+"""Demo data: a realistic workspace history (`magictask demo seed`)."""

@@ -1,0 +1,1 @@
+"""Workspace and team leaderboards over calendar windows, served from materialized views."""

@@ -1,0 +1,165 @@
+"""Leaderboard queries. They run on a read-only connection (a replica when there is one), so they read
+only the materialized views and the small tables they join: members, users, team members.
+
+A member's XP in a window is the sum of the views' rows that fall in it (see `leaderboards.models`):
+week or month = the period view's bucket + the live view's days in the window; all time = history + the
+period view's total + every live day. Ranking happens here, in one statement, over the workspace's
+current members: XP descending, then whoever reached their XP first, then user id, so equal XP never
+swaps places between two requests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from magictask.leaderboards.windows import Window
+
+_PERIOD_SCORES = """
+    select user_id, sum(xp)::bigint as xp, max(reached_at) as reached_at
+    from (
+        select user_id, xp, reached_at from leaderboard_period_xp
+        where workspace_id = :workspace_id and period = :period and period_start = :period_start
+        union all
+        select user_id, xp, reached_at from leaderboard_live_xp
+        where workspace_id = :workspace_id and day >= :period_start and day < :period_end
+    ) parts
+    group by user_id
+"""
+
+_ALL_TIME_SCORES = """
+    select user_id, sum(xp)::bigint as xp, max(reached_at) as reached_at
+    from (
+        select user_id, xp, reached_at from leaderboard_history_xp where workspace_id = :workspace_id
+        union all
+        select user_id, xp, reached_at from leaderboard_period_xp
+        where workspace_id = :workspace_id and period = 'total'
+        union all
+        select user_id, xp, reached_at from leaderboard_live_xp where workspace_id = :workspace_id
+    ) parts
+    group by user_id
+"""
+
+# Rank first over (member id, XP) only, which the members' primary key answers without the table; names
+# and join dates are looked up for the rows returned. The opted-out are few, so the anti-join reads them
+# from a partial index (ix_users_leaderboard_opt_out) rather than every user.
+_BOARD = """
+with scores as ({scores}),
+board as (
+    select m.user_id, coalesce(s.xp, 0)::bigint as xp, s.reached_at
+    from workspace_members m
+    left join scores s on s.user_id = m.user_id
+    where m.workspace_id = :workspace_id
+      and (m.user_id = :viewer_id
+           or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
+      {team_filter}
+),
+ranked as (
+    select b.*,
+           row_number() over (order by b.xp desc, b.reached_at asc nulls last, b.user_id) as rank,
+           count(*) over () as total
+    from board b
+),
+mine as (select rank from ranked where user_id = :viewer_id),
+picked as (
+    select r.* from ranked r
+    where (r.rank > :offset and r.rank <= :offset + :limit)
+       or r.rank between (select rank from mine) - :around and (select rank from mine) + :around
+)
+select p.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total
+from picked p
+join users u on u.id = p.user_id
+join workspace_members m on m.workspace_id = :workspace_id and m.user_id = p.user_id
+order by p.rank
+"""
+
+_TEAM_FILTER = (
+    "and exists (select 1 from team_members t where t.team_id = :team_id and t.user_id = m.user_id)"
+)
+
+_COUNT = """
+select count(*)
+from workspace_members m
+where m.workspace_id = :workspace_id
+  and (m.user_id = :viewer_id
+       or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
+  {team_filter}
+"""
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    user_id: uuid.UUID
+    name: str
+    joined_at: datetime
+    opted_out: bool
+    xp: int
+    reached_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BoardSlice:
+    rows: list[BoardRow]  # the requested page and the viewer's neighbourhood, by rank
+    total: int
+    computed_at: datetime | None
+
+
+async def fetch_board(
+    conn: AsyncConnection,
+    *,
+    workspace_id: uuid.UUID,
+    viewer_id: uuid.UUID,
+    window: Window,
+    period_start: date | None,
+    period_end: date | None,
+    team_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+    around: int,
+) -> BoardSlice:
+    params: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "viewer_id": viewer_id,
+        "offset": offset,
+        "limit": limit,
+        "around": around,
+    }
+    if window == "all":
+        scores = _ALL_TIME_SCORES
+    else:
+        scores = _PERIOD_SCORES
+        params.update(period=window, period_start=period_start, period_end=period_end)
+    team_filter = ""
+    if team_id is not None:
+        team_filter = _TEAM_FILTER
+        params["team_id"] = team_id
+    result = await conn.execute(text(_BOARD.format(scores=scores, team_filter=team_filter)), params)
+    rows = result.mappings().all()
+    computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
+    if rows:
+        total = int(rows[0]["total"])
+    else:  # a page past the end, and the viewer not on this board
+        count_params = {k: v for k, v in params.items() if k in ("workspace_id", "viewer_id", "team_id")}
+        total = int(await conn.scalar(text(_COUNT.format(team_filter=team_filter)), count_params) or 0)
+    return BoardSlice(
+        rows=[
+            BoardRow(
+                rank=int(r["rank"]),
+                user_id=r["user_id"],
+                name=r["name"],
+                joined_at=r["joined_at"],
+                opted_out=bool(r["opted_out"]),
+                xp=int(r["xp"]),
+                reached_at=r["reached_at"],
+            )
+            for r in rows
+        ],
+        total=total,
+        computed_at=computed_at,
+    )
