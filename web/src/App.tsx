@@ -103,7 +103,7 @@ export function App() {
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
-      <Toaster position="bottom-right" theme={t} richColors closeButton visibleToasts={4} offset={16} />
+      <Toaster position="bottom-right" theme={t} richColors closeButton expand visibleToasts={4} offset={16} />
     </>
   );
 }

@@ -31,7 +31,12 @@ function AuthFrame({ children }: { children: ReactNode }) {
         <span style={{ opacity: 0.7, fontSize: 12 }}>Real work, real rewards.</span>
       </aside>
       <main className="auth-main">
-        <div className="auth-card stack-lg">{children}</div>
+        <div className="auth-card stack-lg">
+          <span className="brand auth-brand">
+            <BrandMark /> MagicTask
+          </span>
+          {children}
+        </div>
       </main>
     </div>
   );

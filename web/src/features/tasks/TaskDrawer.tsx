@@ -412,7 +412,7 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
   return (
     <Dialog.Root open onOpenChange={(o) => !o && close()}>
       <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
+        <Dialog.Overlay className="overlay drawer-overlay" />
         <Dialog.Content className="drawer" data-testid="task-drawer" aria-describedby={undefined}>
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />
