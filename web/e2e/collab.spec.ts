@@ -173,4 +173,23 @@ test("B is mentioned in a comment and gets a live notification", async () => {
   await expect(B.page.getByTestId("task-drawer")).toBeVisible();
   await expect(B.page.getByTestId("comment").filter({ hasText: "can you review" })).toBeVisible();
   await expect(B.page.getByTestId("unread-count")).toHaveCount(0);
+  // Both have the task open: each sees the other viewing it.
+  await expect(A.page.getByTestId("task-presence")).toHaveAttribute("title", /Grace Hopper/);
+  await expect(B.page.getByTestId("task-presence")).toHaveAttribute("title", /Ada Lovelace/);
+});
+
+test("after a lost connection the app resyncs what it missed", async () => {
+  await A.page.goto(boardUrl);
+  await expect(A.page.getByText("Live", { exact: true })).toBeVisible();
+  await A.context.setOffline(true);
+  await expect(A.page.getByText(/Connection lost/)).toBeVisible();
+  const card = A.page.getByTestId("card").filter({ hasText: "Design the landing page" });
+  const taskId = await card.getAttribute("data-card-id");
+  const current = await (await B.context.request.get(`/api/v1/tasks/${taskId}`)).json();
+  expect((await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Landing page (renamed offline)", version: current.version } })).ok()).toBeTruthy();
+  await A.page.waitForTimeout(300);
+  await expect(A.page.getByTestId("card").filter({ hasText: "Landing page (renamed offline)" })).toHaveCount(0);
+  await A.context.setOffline(false);
+  await expect(A.page.getByTestId("card").filter({ hasText: "Landing page (renamed offline)" })).toBeVisible({ timeout: 20_000 });
+  await expect(A.page.getByText(/Connection lost/)).toBeHidden();
 });
