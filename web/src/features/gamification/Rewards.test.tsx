@@ -1,0 +1,59 @@
+import { QueryClient } from "@tanstack/react-query";
+import { act, render, screen, waitFor } from "@testing-library/react";
+import { Toaster } from "sonner";
+import { describe, expect, it } from "vitest";
+import type { Progress } from "../../api/client";
+import { qk } from "../../api/queries";
+import { makeTask, stubFetch } from "../../test/utils";
+import { LevelUpCelebration } from "./LevelUp";
+import { announceCompletion, celebration, gamificationOn, onLevelUp, onXpAwarded } from "./rewards";
+
+const progress: Progress = { user_id: "u1", xp: 90, level: 1, xp_into_level: 90, xp_to_next: 10, streak: { current: 1, longest: 1, freezes: 0, last_active_date: null }, freezes: 0 };
+
+describe("completion rewards", () => {
+  it("shows an instant estimate, moves the bar, then shows the worker's award and explanation", async () => {
+    stubFetch({});
+    gamificationOn.current = true;
+    const qc = new QueryClient();
+    qc.setQueryData(qk.progress, progress);
+    render(<Toaster />);
+    const task = makeTask({ title: "Ship the release", priority: "high", created_at: "2020-01-01T00:00:00Z" });
+    act(() => announceCompletion(qc, task, null));
+    const toast = await screen.findByTestId("xp-toast");
+    expect(toast).toHaveClass("is-estimate");
+    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+45 XP"); // 30 x 1.5
+    expect(qc.getQueryData<Progress>(qk.progress)!.xp_into_level).toBe(100); // capped at the level's span
+    act(() =>
+      onXpAwarded(qc, {
+        event_id: 7,
+        event_type: "task.completed",
+        workspace_id: "w1",
+        task_id: task.id,
+        xp: 47,
+        xp_total: 137,
+        explanation: { event_type: "task.completed", role: "actor", xp: 47, base: { name: "task_completed", xp: 30 }, multipliers: [{ name: "priority", value: 1.5, note: "high" }], bonuses: [{ name: "first_action_bonus", xp: 2, note: null }], formula: "30 x 1.5 + 2 = 47 -> 47" },
+      }),
+    );
+    await waitFor(() => expect(screen.getByTestId("xp-toast")).toHaveClass("is-final"));
+    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+47 XP");
+    expect(screen.getByTestId("xp-toast")).toHaveTextContent("First action bonus");
+    expect(screen.getByTestId("xp-toast")).toHaveTextContent("30 x 1.5 + 2 = 47 -> 47");
+    // The worker's total wins, and the bar refetches the exact level split.
+    expect(qc.getQueryData<Progress>(qk.progress)!.xp).toBe(137);
+    expect(qc.getQueryState(qk.progress)!.isInvalidated).toBe(true);
+  });
+
+  it("celebrates a level up, and stays quiet when the workspace has gamification off", async () => {
+    const qc = new QueryClient();
+    render(<LevelUpCelebration />);
+    gamificationOn.current = false;
+    act(() => onLevelUp(qc, { level: 3, previous: 2 }));
+    expect(screen.queryByTestId("level-up")).toBeNull();
+    gamificationOn.current = true;
+    act(() => onLevelUp(qc, { level: 4, previous: 3 }));
+    expect(await screen.findByRole("alertdialog", { name: "You reached level 4!" })).toBeInTheDocument();
+    act(() => screen.getByRole("button", { name: "Keep going" }).click());
+    expect(screen.queryByTestId("level-up")).toBeNull();
+    expect(celebration.get()).toBeNull();
+  });
+});
