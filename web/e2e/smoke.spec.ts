@@ -31,5 +31,21 @@ test("sign up, create a workspace and a project, and the board shows", async ({ 
   await ada.page.getByRole("menuitem", { name: "Delete column" }).click();
   await ada.page.getByRole("button", { name: "Delete column" }).click();
   await expect.poll(names).toEqual(["To do", "In progress", "Review", "Done"]);
+
+  // Log out, then back in: straight back to the same board.
+  const board = ada.page.url();
+  await ada.page.getByTestId("user-menu").click();
+  await ada.page.getByRole("menuitem", { name: "Log out" }).click();
+  await expect(ada.page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+  await ada.page.goto(board);
+  await expect(ada.page).toHaveURL(/\/login\?next=/);
+  await ada.page.getByLabel("Email").fill(ada.email);
+  await ada.page.getByLabel("Password").fill("wrong password");
+  await ada.page.getByRole("button", { name: "Log in" }).click();
+  await expect(ada.page.getByRole("alert")).toBeVisible();
+  await ada.page.getByLabel("Password").fill(ada.password);
+  await ada.page.getByRole("button", { name: "Log in" }).click();
+  await expect(ada.page).toHaveURL(board);
+  await expect(ada.page.getByTestId("card").filter({ hasText: "Punch the first card" })).toBeVisible();
   await ada.context.close();
 });

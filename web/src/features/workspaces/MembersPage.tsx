@@ -103,18 +103,42 @@ export function MembersPage() {
   });
   const role = useMutation({
     mutationFn: ({ user_id, role }: { user_id: string; role: Member["role"] }) => unwrap(api.PATCH("/api/v1/workspaces/{workspace_id}/members/{user_id}", { params: { path: { workspace_id: ws, user_id } }, body: { role } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: qk.members(ws) }),
-    onError: (e) => toast.error(errorMessage(e)),
+    onMutate: ({ user_id, role }) => {
+      const prev = qc.getQueryData<Member[]>(qk.members(ws));
+      qc.setQueryData<Member[]>(qk.members(ws), (old) => old?.map((m) => (m.user_id === user_id ? { ...m, role } : m)));
+      return { prev };
+    },
+    onError: (e, _v, ctx) => {
+      qc.setQueryData(qk.members(ws), ctx?.prev);
+      toast.error(`Couldn't change the role: ${errorMessage(e)}`);
+    },
+    onSettled: () => void qc.invalidateQueries({ queryKey: qk.members(ws) }),
   });
   const remove = useMutation({
     mutationFn: (user_id: string) => unwrap(api.DELETE("/api/v1/workspaces/{workspace_id}/members/{user_id}", { params: { path: { workspace_id: ws, user_id } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: qk.members(ws) }),
-    onError: (e) => toast.error(errorMessage(e)),
+    onMutate: (user_id) => {
+      const prev = qc.getQueryData<Member[]>(qk.members(ws));
+      qc.setQueryData<Member[]>(qk.members(ws), (old) => old?.filter((m) => m.user_id !== user_id));
+      return { prev };
+    },
+    onError: (e, _v, ctx) => {
+      qc.setQueryData(qk.members(ws), ctx?.prev);
+      toast.error(`Couldn't remove the member: ${errorMessage(e)}`);
+    },
+    onSettled: () => void qc.invalidateQueries({ queryKey: qk.members(ws) }),
   });
   const revoke = useMutation({
     mutationFn: (invite_id: string) => unwrap(api.DELETE("/api/v1/workspaces/{workspace_id}/invites/{invite_id}", { params: { path: { workspace_id: ws, invite_id } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: qk.invites(ws) }),
-    onError: (e) => toast.error(errorMessage(e)),
+    onMutate: (invite_id) => {
+      const prev = qc.getQueryData<{ id: string }[]>(qk.invites(ws));
+      qc.setQueryData<{ id: string }[]>(qk.invites(ws), (old) => old?.filter((i) => i.id !== invite_id));
+      return { prev };
+    },
+    onError: (e, _v, ctx) => {
+      qc.setQueryData(qk.invites(ws), ctx?.prev);
+      toast.error(`Couldn't revoke the invite: ${errorMessage(e)}`);
+    },
+    onSettled: () => void qc.invalidateQueries({ queryKey: qk.invites(ws) }),
   });
 
   return (
