@@ -413,7 +413,16 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
     <Dialog.Root open onOpenChange={(o) => !o && close()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay drawer-overlay" />
-        <Dialog.Content className="drawer" data-testid="task-drawer" aria-describedby={undefined}>
+        <Dialog.Content
+          className="drawer"
+          data-testid="task-drawer"
+          aria-describedby={undefined}
+          // Focus the drawer itself, not its first button: an Enter right after opening must not complete the task.
+          onOpenAutoFocus={(e) => {
+            e.preventDefault();
+            (e.currentTarget as HTMLElement).focus();
+          }}
+        >
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />
           ) : (
