@@ -57,3 +57,11 @@ Index(
     Event.created_at,
     postgresql_include=["actor_id", "type"],
 )
+Index(
+    "ix_events_membership",
+    Event.workspace_id,
+    Event.type,
+    Event.created_at,
+    postgresql_include=["actor_id", "subject_id"],
+    postgresql_where=Event.type.in_(["member.joined", "member.left"]),
+)
