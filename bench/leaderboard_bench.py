@@ -259,8 +259,9 @@ async def run_concurrently(
 
 def report(title: str, latencies: dict[str, list[float]], wall: float) -> dict[str, float]:
     everything = [v for values in latencies.values() for v in values]
+    rate = f", {len(everything) / wall:,.0f}/s" if wall > 0 else ""
     line(
-        f"{title}: p50 / p95 / p99 ({len(everything)} requests, {len(everything) / wall:,.0f}/s)",
+        f"{title}: p50 / p95 / p99 ({len(everything)} requests{rate})",
         f"{ms(percentile(everything, 0.5))} / {ms(percentile(everything, 0.95))} / {ms(percentile(everything, 0.99))}",
     )
     for label in sorted(latencies):
@@ -292,7 +293,37 @@ async def bench_reads(
         await reads.run(read)
         return window + (" (team)" if team else "")
 
+    async def floor() -> str:
+        await reads.run(lambda conn: conn.execute(text("select 1")))
+        return "select 1"
+
     await run_concurrently(200, concurrency, board_query)  # warm-up
+    lat, wall = await run_concurrently(requests // 2, 1, floor)
+    out["floor"] = report("noise floor: `select 1` on the read session, 1 client", lat, wall)
+    server: dict[str, list[float]] = defaultdict(list)
+    for _ in range(min(400, requests // 4)):  # the database's own time, without the client's
+        ws, viewer, window, team, tz = sampler.pick()
+        bounds = window_bounds(window, tz, now)  # type: ignore[arg-type]
+        params: dict[str, Any] = {
+            "workspace_id": ws,
+            "viewer_id": viewer,
+            "offset": 0,
+            "limit": 50,
+            "around": 1,
+        }
+        if window == "all":
+            scores = board_repo._ALL_TIME_SCORES
+        else:
+            scores = board_repo._PERIOD_SCORES
+            params.update(period=window, period_start=bounds.period_start, period_end=bounds.period_end)
+        team_filter = board_repo._TEAM_FILTER if team else ""
+        if team:
+            params["team_id"] = team
+        sql = board_repo._BOARD.format(scores=scores, team_filter=team_filter)
+        async with engine.connect() as conn:
+            plan = await conn.execute(text(f"explain (analyze, timing off, format json) {sql}"), params)
+            server[window].append(plan.scalar_one()[0]["Execution Time"] / 1000)
+    report("board query, execution time in the database", server, 0.0)
     lat, wall = await run_concurrently(requests // 2, 1, board_query)
     out["query_1"] = report("board query on the read session, 1 client", lat, wall)
     lat, wall = await run_concurrently(requests, concurrency, board_query)

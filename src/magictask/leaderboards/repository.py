@@ -71,7 +71,8 @@ picked as (
     where (r.rank > :offset and r.rank <= :offset + :limit)
        or r.rank between (select rank from mine) - :around and (select rank from mine) + :around
 )
-select p.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total
+select p.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total,
+       (select computed_at from leaderboard_state) as computed_at
 from picked p
 join users u on u.id = p.user_id
 join workspace_members m on m.workspace_id = :workspace_id and m.user_id = p.user_id
@@ -141,12 +142,12 @@ async def fetch_board(
         params["team_id"] = team_id
     result = await conn.execute(text(_BOARD.format(scores=scores, team_filter=team_filter)), params)
     rows = result.mappings().all()
-    computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
     if rows:
-        total = int(rows[0]["total"])
+        total, computed_at = int(rows[0]["total"]), rows[0]["computed_at"]
     else:  # a page past the end, and the viewer not on this board
         count_params = {k: v for k, v in params.items() if k in ("workspace_id", "viewer_id", "team_id")}
         total = int(await conn.scalar(text(_COUNT.format(team_filter=team_filter)), count_params) or 0)
+        computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
     return BoardSlice(
         rows=[
             BoardRow(
