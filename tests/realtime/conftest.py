@@ -70,6 +70,7 @@ def instance_env(servers: TestServers) -> dict[str, str]:
         "MAGICTASK_REALTIME_PUBSUB_PING_TIMEOUT": "2",
         "MAGICTASK_REALTIME_PING_INTERVAL": "2",
         "MAGICTASK_REALTIME_PING_TIMEOUT": "2",
+        "MAGICTASK_REALTIME_TOKEN_RECHECK_INTERVAL": "0.5",
     }
 
 

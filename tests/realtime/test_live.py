@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from magictask.realtime.manager import subscriber_name
 from tests.conftest import TestServers as Servers
-from tests.helpers import create_task, create_workspace, make_team, ok, signup
+from tests.helpers import create_task, create_workspace, login, make_team, ok, signup
 from tests.realtime.conftest import CHANNEL, ApiInstance, Connector
 
 pytestmark = pytest.mark.slow
@@ -104,6 +104,26 @@ async def test_forged_or_missing_credentials_are_refused(
     ok(await via_b.post("/api/v1/auth/logout", headers=user.headers), 204)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await connect(a, user.token)
+
+
+async def test_a_live_socket_is_disconnected_once_its_token_is_revoked(
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector
+) -> None:
+    a, b = instances
+    user = await signup(via_b)
+    on_a, on_b = await connect(a, user.token), await connect(b, user.token)
+    other_session = await login(via_b, user.email)
+    still_fine = await connect(a, other_session.json()["access_token"])
+    ok(await via_b.post("/api/v1/auth/logout", headers=user.headers), 204)
+    for client in (on_a, on_b):  # every instance drops the revoked token's sockets, not only the one it hit
+        await client.next("session_ended", within=5, reason="token_revoked")
+        for _ in range(50):
+            if not client.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not client.sio.connected
+    await asyncio.sleep(1.2)  # two more re-checks: a valid token's socket stays
+    assert still_fine.sio.connected
 
 
 async def test_join_of_a_foreign_task_room_is_refused_and_changes_nothing(

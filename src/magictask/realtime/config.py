@@ -28,6 +28,9 @@ class RealtimeSettings(BaseSettings):
     pubsub_ping_timeout: float = 5.0
     # Presence entries expire unless refreshed: an instance that dies takes its viewers with it.
     presence_ttl: float = 60.0
+    # How often live sockets' tokens are re-checked: a socket whose token was revoked (logout, a deleted
+    # personal token) or expired is disconnected within this many seconds.
+    token_recheck_interval: float = 30.0
     # Token resolutions of connecting sockets running at once (the rest queue in memory, so a
     # reconnect storm cannot starve the REST API of database connections).
     connect_concurrency: int = 8

@@ -31,7 +31,7 @@ from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events import publisher
 from magictask.events.models import Event
-from magictask.realtime.auth import Authenticator, credentials, visible_workspace
+from magictask.realtime.auth import Authenticator, credentials, still_valid, visible_workspace
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
@@ -48,6 +48,7 @@ QUEUE_LIMIT = 10_000
 class SocketSession:
     user_id: str
     workspaces: set[str]
+    token_id: str = ""
     views: dict[str, tuple[ViewKind, str, str]] = field(default_factory=dict)  # room -> kind, id, ws
 
 
@@ -100,6 +101,7 @@ class Realtime:
         self._tasks = [
             asyncio.create_task(self._drain_plans(), name="realtime-broadcaster"),
             asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
+            asyncio.create_task(self._recheck_tokens(), name="realtime-token-recheck"),
         ]
         publisher.add_committed_listener(self.on_committed)
         if not await self.manager.wait_subscribed(5.0):
@@ -141,7 +143,7 @@ class Realtime:
         identity = await self._authenticator.identify(secret)
         if identity is None:
             raise socketio.exceptions.ConnectionRefusedError("Invalid or expired token")
-        self.sessions[sid] = SocketSession(identity.user_id, set(identity.workspace_ids))
+        self.sessions[sid] = SocketSession(identity.user_id, set(identity.workspace_ids), identity.token_id)
         await self.sio.enter_room(sid, user_room(identity.user_id))
         for workspace_id in identity.workspace_ids:
             await self.sio.enter_room(sid, workspace_room(workspace_id))
@@ -333,6 +335,28 @@ class Realtime:
             await self._grant(change)
         elif message.get("op") == "revoke":
             await self._revoke(change)
+
+    async def _recheck_tokens(self) -> None:
+        """Auth is checked on connect; this catches tokens revoked or expired since, on every instance."""
+        while True:
+            await asyncio.sleep(self.rt.token_recheck_interval)
+            try:
+                await self.disconnect_revoked()
+            except Exception:
+                log.exception("re-checking live sockets' tokens failed; will retry")
+
+    async def disconnect_revoked(self) -> int:
+        by_token: dict[str, list[str]] = {}
+        for sid, session in list(self.sessions.items()):
+            by_token.setdefault(session.token_id, []).append(sid)
+        if not by_token:
+            return 0
+        valid = await still_valid(self.sessionmaker, set(by_token))
+        dropped = [sid for token_id, sids in by_token.items() if token_id not in valid for sid in sids]
+        for sid in dropped:
+            await self.sio.emit("session_ended", {"reason": "token_revoked", "at": now_iso()}, to=sid)
+            await self.sio.disconnect(sid)
+        return len(dropped)
 
     async def _on_resubscribed(self) -> None:
         # Whatever was published while we were not subscribed is gone: every local client refetches.
