@@ -45,37 +45,36 @@ _ALL_TIME_SCORES = """
     group by user_id
 """
 
-# Rank first over (member id, XP) only, which the members' primary key answers without the table; names
-# and join dates are looked up for the rows returned. The opted-out are few, so the anti-join reads them
-# from a partial index (ix_users_leaderboard_opt_out) rather than every user.
+# One pass: rank (member id, XP) only — the members' primary key answers that without the table — and in
+# the same pass note the viewer's rank, so the page and the viewer's neighbourhood come out of one scan;
+# names and join dates are looked up for the rows returned. The opted-out are few, so the anti-join reads
+# them from a partial index (ix_users_leaderboard_opt_out) rather than every user.
 _BOARD = """
 with scores as ({scores}),
-board as (
-    select m.user_id, coalesce(s.xp, 0)::bigint as xp, s.reached_at
-    from workspace_members m
-    left join scores s on s.user_id = m.user_id
-    where m.workspace_id = :workspace_id
-      and (m.user_id = :viewer_id
-           or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
-      {team_filter}
-),
 ranked as (
-    select b.*,
-           row_number() over (order by b.xp desc, b.reached_at asc nulls last, b.user_id) as rank,
-           count(*) over () as total
-    from board b
-),
-mine as (select rank from ranked where user_id = :viewer_id),
-picked as (
-    select r.* from ranked r
-    where (r.rank > :offset and r.rank <= :offset + :limit)
-       or r.rank between (select rank from mine) - :around and (select rank from mine) + :around
+    select x.*, max(case when x.user_id = :viewer_id then x.rank end) over () as my_rank
+    from (
+        select b.user_id, b.xp, b.reached_at,
+               row_number() over (order by b.xp desc, b.reached_at asc nulls last, b.user_id) as rank,
+               count(*) over () as total
+        from (
+            select m.user_id, coalesce(s.xp, 0)::bigint as xp, s.reached_at
+            from workspace_members m
+            left join scores s on s.user_id = m.user_id
+            where m.workspace_id = :workspace_id
+              and (m.user_id = :viewer_id
+                   or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
+              {team_filter}
+        ) b
+    ) x
 )
 select p.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total,
        (select computed_at from leaderboard_state) as computed_at
-from picked p
+from ranked p
 join users u on u.id = p.user_id
 join workspace_members m on m.workspace_id = :workspace_id and m.user_id = p.user_id
+where (p.rank > :offset and p.rank <= :offset + :limit)
+   or p.rank between p.my_rank - :around and p.my_rank + :around
 order by p.rank
 """
 
