@@ -68,11 +68,12 @@ ranked as (
         ) b
     ) x
 )
-select p.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total,
+select p.user_id, u.name, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total,
+       (select m.joined_at from workspace_members m
+        where m.workspace_id = :workspace_id and m.user_id = p.user_id) as joined_at,
        (select computed_at from leaderboard_state) as computed_at
 from ranked p
 join users u on u.id = p.user_id
-join workspace_members m on m.workspace_id = :workspace_id and m.user_id = p.user_id
 where (p.rank > :offset and p.rank <= :offset + :limit)
    or p.rank between p.my_rank - :around and p.my_rank + :around
 order by p.rank
