@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +100,36 @@ async def present(
     ]
 
 
+def _excerpt_payload(task: Task, comment: Comment, body: str) -> dict[str, Any]:
+    """What comment.created and comment.updated carry: where the comment is and how it now reads."""
+    return {"task_id": str(task.id), "comment_id": str(comment.id), "excerpt": make_excerpt(body)}
+
+
+async def _record_comment_event(
+    uow: UnitOfWork,
+    type_: str,
+    actor: User,
+    task: Task,
+    comment: Comment,
+    payload: dict[str, Any],
+    mutation_id: str | None,
+) -> None:
+    """Every comment event (mentions too) is about the comment and is filed under its task, project and
+    workspace, so the task's activity, the board and the workspace feed all see it."""
+    await record_event(
+        uow,
+        type_,
+        actor_id=actor.id,
+        workspace_id=task.workspace_id,
+        project_id=task.project_id,
+        task_id=task.id,
+        subject_type="comment",
+        subject_id=comment.id,
+        payload=payload,
+        mutation_id=mutation_id,
+    )
+
+
 async def _record_mentions(
     uow: UnitOfWork,
     actor: User,
@@ -111,21 +142,14 @@ async def _record_mentions(
     for user_id in user_ids:
         if user_id == actor.id:
             continue
-        await record_event(
+        await _record_comment_event(
             uow,
             types.MENTION_CREATED,
-            actor_id=actor.id,
-            workspace_id=task.workspace_id,
-            project_id=task.project_id,
-            task_id=task.id,
-            subject_type="comment",
-            subject_id=comment.id,
-            payload={
-                "mentioned_user_id": str(user_id),
-                "comment_id": str(comment.id),
-                "task_id": str(task.id),
-            },
-            mutation_id=mutation_id,
+            actor,
+            task,
+            comment,
+            {"mentioned_user_id": str(user_id), "comment_id": str(comment.id), "task_id": str(task.id)},
+            mutation_id,
         )
 
 
@@ -139,17 +163,8 @@ async def create_comment(
     await session.flush()
     mentioned = resolve_mentions(body, await repository.mentionable_members(session, task.workspace_id))
     await repository.add_mentions(session, comment.id, mentioned)
-    await record_event(
-        uow,
-        types.COMMENT_CREATED,
-        actor_id=user.id,
-        workspace_id=task.workspace_id,
-        project_id=task.project_id,
-        task_id=task.id,
-        subject_type="comment",
-        subject_id=comment.id,
-        payload={"task_id": str(task.id), "comment_id": str(comment.id), "excerpt": make_excerpt(body)},
-        mutation_id=mutation_id,
+    await _record_comment_event(
+        uow, types.COMMENT_CREATED, user, task, comment, _excerpt_payload(task, comment, body), mutation_id
     )
     await _record_mentions(uow, user, task, comment, mentioned, mutation_id)
     await session.refresh(comment)
@@ -203,17 +218,8 @@ async def update_comment(
     comment.body = body
     comment.edited_at = func.now()
     await session.flush()
-    await record_event(
-        uow,
-        types.COMMENT_UPDATED,
-        actor_id=user.id,
-        workspace_id=task.workspace_id,
-        project_id=task.project_id,
-        task_id=task.id,
-        subject_type="comment",
-        subject_id=comment.id,
-        payload={"task_id": str(task.id), "comment_id": str(comment.id), "excerpt": make_excerpt(body)},
-        mutation_id=mutation_id,
+    await _record_comment_event(
+        uow, types.COMMENT_UPDATED, user, task, comment, _excerpt_payload(task, comment, body), mutation_id
     )
     await _record_mentions(uow, user, task, comment, added, mutation_id)
     await session.refresh(comment)
@@ -227,20 +233,17 @@ async def delete_comment(uow: UnitOfWork, user: User, comment_id: uuid.UUID, mut
     if comment.author_id != user.id:
         check_role(member, "admin", "delete another member's comment")
     task = await _task_of(session, comment)
-    await record_event(
+    await _record_comment_event(
         uow,
         types.COMMENT_DELETED,
-        actor_id=user.id,
-        workspace_id=task.workspace_id,
-        project_id=task.project_id,
-        task_id=task.id,
-        subject_type="comment",
-        subject_id=comment.id,
-        payload={
+        user,
+        task,
+        comment,
+        {
             "task_id": str(task.id),
             "comment_id": str(comment.id),
             "author_id": str(comment.author_id) if comment.author_id else None,
         },
-        mutation_id=mutation_id,
+        mutation_id,
     )
     await repository.delete_comment(session, comment)

@@ -102,6 +102,28 @@ async def load_status_as_member(
 # --- projects ----------------------------------------------------------------------------------------
 
 
+async def _record_project_event(
+    uow: UnitOfWork,
+    type_: str,
+    user: User,
+    project: Project,
+    payload: dict[str, Any],
+    mutation_id: str | None,
+) -> None:
+    """Project events are about the project and filed under it, so its board and activity log see them."""
+    await record_event(
+        uow,
+        type_,
+        actor_id=user.id,
+        workspace_id=project.workspace_id,
+        subject_type="project",
+        subject_id=project.id,
+        project_id=project.id,
+        payload=payload,
+        mutation_id=mutation_id,
+    )
+
+
 async def _flush_checking_key(
     uow: UnitOfWork, project: Project, values: dict[str, Any] | None = None
 ) -> None:
@@ -139,16 +161,8 @@ async def create_project(
     ]
     uow.session.add_all(statuses)
     await uow.session.flush()
-    await record_event(
-        uow,
-        ev.PROJECT_CREATED,
-        actor_id=user.id,
-        workspace_id=workspace_id,
-        subject_type="project",
-        subject_id=project.id,
-        project_id=project.id,
-        payload={"name": project.name, "key": project.key},
-        mutation_id=mutation_id,
+    await _record_project_event(
+        uow, ev.PROJECT_CREATED, user, project, {"name": project.name, "key": project.key}, mutation_id
     )
     return project_view(project, statuses)
 
@@ -195,16 +209,8 @@ async def update_project(
             )
         await _flush_checking_key(uow, project, values)
         await uow.session.refresh(project)
-        await record_event(
-            uow,
-            ev.PROJECT_UPDATED,
-            actor_id=user.id,
-            workspace_id=project.workspace_id,
-            subject_type="project",
-            subject_id=project.id,
-            project_id=project.id,
-            payload={"fields": fields, "changes": changes},
-            mutation_id=mutation_id,
+        await _record_project_event(
+            uow, ev.PROJECT_UPDATED, user, project, {"fields": fields, "changes": changes}, mutation_id
         )
     return project_view(project, await repo.list_statuses(uow.session, project.id))
 
@@ -216,17 +222,8 @@ async def delete_project(uow: UnitOfWork, user: User, project_id: uuid.UUID, mut
     # The database cascades to the project's columns and tasks (and their comments and reactions).
     await uow.session.delete(project)
     await uow.session.flush()
-    await record_event(
-        uow,
-        ev.PROJECT_DELETED,
-        actor_id=user.id,
-        workspace_id=project.workspace_id,
-        subject_type="project",
-        subject_id=project.id,
-        project_id=project.id,
-        payload={"name": project.name, "key": project.key, "task_count": task_count},
-        mutation_id=mutation_id,
-    )
+    payload = {"name": project.name, "key": project.key, "task_count": task_count}
+    await _record_project_event(uow, ev.PROJECT_DELETED, user, project, payload, mutation_id)
 
 
 # --- status columns ----------------------------------------------------------------------------------
@@ -236,17 +233,8 @@ async def _record_columns_changed(
     uow: UnitOfWork, user: User, project: Project, action: str, mutation_id: str | None, **details: Any
 ) -> None:
     """Column changes are project updates: the activity log shows them and boards refresh their columns."""
-    await record_event(
-        uow,
-        ev.PROJECT_UPDATED,
-        actor_id=user.id,
-        workspace_id=project.workspace_id,
-        subject_type="project",
-        subject_id=project.id,
-        project_id=project.id,
-        payload={"fields": ["statuses"], "statuses": {"action": action, **details}},
-        mutation_id=mutation_id,
-    )
+    payload = {"fields": ["statuses"], "statuses": {"action": action, **details}}
+    await _record_project_event(uow, ev.PROJECT_UPDATED, user, project, payload, mutation_id)
 
 
 def _check_name_free(statuses: list[ProjectStatus], name: str, *, except_id: uuid.UUID | None = None) -> None:

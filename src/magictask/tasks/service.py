@@ -19,6 +19,7 @@ from magictask.kit.errors import Conflict, Invalid, NotFound, PreconditionRequir
 from magictask.kit.time import utcnow
 from magictask.projects import repository as project_repo
 from magictask.projects.models import Project, ProjectStatus
+from magictask.projects.service import load_project_as_member
 from magictask.tasks import repository as repo
 from magictask.tasks.models import Task
 from magictask.tasks.repository import TaskFilters
@@ -112,14 +113,6 @@ async def _load_task(uow: UnitOfWork, task_id: uuid.UUID, user: User, *, lock: b
     assert project is not None
     statuses = await project_repo.list_statuses(uow.session, project.id)
     return _Loaded(task, project, statuses)
-
-
-async def _load_project(uow: UnitOfWork, project_id: uuid.UUID, user: User) -> Project:
-    project = await project_repo.get_project(uow.session, project_id)
-    if project is None:
-        raise NotFound("Project not found")
-    await require_member(uow.session, project.workspace_id, user.id, what="project")
-    return project
 
 
 def parse_if_match(if_match: str | None) -> int | None:
@@ -234,13 +227,66 @@ def _completion_payload(task: Task, assignee_ids: list[uuid.UUID], **extra: Any)
     }
 
 
+def _move_payload(old: ProjectStatus, new: ProjectStatus) -> dict[str, Any]:
+    """The columns a task left and entered, by id and by name (as the activity log shows them)."""
+    return {
+        "from_status_id": str(old.id),
+        "from_status_name": old.name,
+        "to_status_id": str(new.id),
+        "to_status_name": new.name,
+    }
+
+
+async def _record_completed(
+    uow: UnitOfWork,
+    user: User,
+    project: Project,
+    task: Task,
+    assignee_ids: list[uuid.UUID],
+    mutation_id: str | None,
+    **extra: Any,
+) -> None:
+    """`extra` says where the task was moved to; the rest is what the reward engine scores."""
+    await _record(
+        uow,
+        ev.TASK_COMPLETED,
+        user,
+        project,
+        task,
+        mutation_id,
+        _completion_payload(task, assignee_ids, **extra),
+    )
+
+
+async def _record_reopened(
+    uow: UnitOfWork,
+    user: User,
+    project: Project,
+    task: Task,
+    mutation_id: str | None,
+    move: dict[str, Any],
+    previous_completion: tuple[datetime | None, uuid.UUID | None],
+) -> None:
+    """`was_completed_*` keep who completed the task and when, which reopening erases from the row."""
+    was_at, was_by = previous_completion
+    payload = {**move, "was_completed_at": _json(was_at), "was_completed_by": _json(was_by)}
+    await _record(uow, ev.TASK_REOPENED, user, project, task, mutation_id, payload)
+
+
+async def _save_new_version(uow: UnitOfWork, task: Task) -> None:
+    """Every change bumps the version; the refresh reads back what the database set (updated_at)."""
+    task.version += 1
+    await uow.session.flush()
+    await uow.session.refresh(task)
+
+
 # --- create, read, list ------------------------------------------------------------------------------
 
 
 async def create_task(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: TaskCreate, mutation_id: str | None
 ) -> TaskOut:
-    project = await _load_project(uow, project_id, user)
+    project, _ = await load_project_as_member(uow, project_id, user)
     statuses = await project_repo.list_statuses(uow.session, project.id)
     if data.status_id is not None:
         status = next((s for s in statuses if s.id == data.status_id), None)
@@ -292,14 +338,8 @@ async def create_task(
         },
     )
     if done:
-        await _record(
-            uow,
-            ev.TASK_COMPLETED,
-            user,
-            project,
-            task,
-            mutation_id,
-            _completion_payload(task, data.assignee_ids, to_status_id=str(status.id)),
+        await _record_completed(
+            uow, user, project, task, data.assignee_ids, mutation_id, to_status_id=str(status.id)
         )
     return await build_view(uow, project, statuses, task)
 
@@ -320,7 +360,7 @@ async def list_tasks(
     limit: int,
 ) -> tuple[list[TaskOut], bool]:
     """One page of the project's tasks, and whether more follow."""
-    project = await _load_project(uow, project_id, user)
+    project, _ = await load_project_as_member(uow, project_id, user)
     statuses = await project_repo.list_statuses(uow.session, project.id)
     tasks = await repo.list_tasks(uow.session, project, filters, sort=sort, offset=offset, limit=limit + 1)
     more = len(tasks) > limit
@@ -408,9 +448,7 @@ async def update_task(
 
     previous_completion = (task.completed_at, task.completed_by)
     transition = _apply_done_transition(task, user, old_status, new_status)
-    task.version += 1
-    await uow.session.flush()
-    await uow.session.refresh(task)
+    await _save_new_version(uow, task)
 
     if changes:
         await _record(
@@ -423,38 +461,12 @@ async def update_task(
             {"fields": list(changes), "changes": changes},
         )
     if new_status is not None:
-        move = {
-            "from_status_id": str(old_status.id),
-            "from_status_name": old_status.name,
-            "to_status_id": str(new_status.id),
-            "to_status_name": new_status.name,
-            "position": task.position,
-        }
+        move = {**_move_payload(old_status, new_status), "position": task.position}
         if transition == "completed":
             assignees = new_assignees if new_assignees is not None else old_assignees
-            await _record(
-                uow,
-                ev.TASK_COMPLETED,
-                user,
-                project,
-                task,
-                mutation_id,
-                _completion_payload(task, assignees, **move),
-            )
+            await _record_completed(uow, user, project, task, assignees, mutation_id, **move)
         elif transition == "reopened":
-            await _record(
-                uow,
-                ev.TASK_REOPENED,
-                user,
-                project,
-                task,
-                mutation_id,
-                {
-                    **move,
-                    "was_completed_at": _json(previous_completion[0]),
-                    "was_completed_by": _json(previous_completion[1]),
-                },
-            )
+            await _record_reopened(uow, user, project, task, mutation_id, move, previous_completion)
         else:
             await _record(uow, ev.TASK_MOVED, user, project, task, mutation_id, move)
     return await build_view(uow, project, loaded.statuses, task)
@@ -500,25 +512,10 @@ async def complete_task(
         task.status_id = target.id
     task.completed_at = utcnow()
     task.completed_by = user.id
-    task.version += 1
-    await uow.session.flush()
-    await uow.session.refresh(task)
+    await _save_new_version(uow, task)
     assignees = (await repo.assignees_of(uow.session, [task.id])).get(task.id, [])
-    await _record(
-        uow,
-        ev.TASK_COMPLETED,
-        user,
-        project,
-        task,
-        mutation_id,
-        _completion_payload(
-            task,
-            assignees,
-            from_status_id=str(old_status.id),
-            from_status_name=old_status.name,
-            to_status_id=str(target.id),
-            to_status_name=target.name,
-        ),
+    await _record_completed(
+        uow, user, project, task, assignees, mutation_id, **_move_payload(old_status, target)
     )
     return await build_view(uow, project, loaded.statuses, task)
 
@@ -548,24 +545,9 @@ async def reopen_task(
     task.status_id = target.id
     task.completed_at = None
     task.completed_by = None
-    task.version += 1
-    await uow.session.flush()
-    await uow.session.refresh(task)
-    await _record(
-        uow,
-        ev.TASK_REOPENED,
-        user,
-        project,
-        task,
-        mutation_id,
-        {
-            "from_status_id": str(old_status.id),
-            "from_status_name": old_status.name,
-            "to_status_id": str(target.id),
-            "to_status_name": target.name,
-            "was_completed_at": _json(previous_completion[0]),
-            "was_completed_by": _json(previous_completion[1]),
-        },
+    await _save_new_version(uow, task)
+    await _record_reopened(
+        uow, user, project, task, mutation_id, _move_payload(old_status, target), previous_completion
     )
     return await build_view(uow, project, loaded.statuses, task)
 

@@ -113,6 +113,27 @@ def _workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
     )
 
 
+async def _record_workspace_event(
+    uow: UnitOfWork,
+    type_: str,
+    user: User,
+    workspace: Workspace,
+    payload: dict[str, Any],
+    mutation_id: str | None,
+) -> None:
+    """Events about the workspace itself (creation, settings): it is their subject."""
+    await record_event(
+        uow,
+        type_,
+        actor_id=user.id,
+        workspace_id=workspace.id,
+        subject_type="workspace",
+        subject_id=workspace.id,
+        payload=payload,
+        mutation_id=mutation_id,
+    )
+
+
 async def _get_workspace(uow: UnitOfWork, workspace_id: uuid.UUID) -> Workspace:
     workspace = await repository.find_workspace(uow.session, workspace_id)
     if workspace is None:  # deleted between the membership check and here
@@ -135,15 +156,8 @@ async def create_workspace(
     uow.session.add(WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role="owner"))
     await uow.session.flush()
     await uow.session.refresh(workspace)
-    await record_event(
-        uow,
-        types.WORKSPACE_CREATED,
-        actor_id=user.id,
-        workspace_id=workspace.id,
-        subject_type="workspace",
-        subject_id=workspace.id,
-        payload={"name": workspace.name},
-        mutation_id=mutation_id,
+    await _record_workspace_event(
+        uow, types.WORKSPACE_CREATED, user, workspace, {"name": workspace.name}, mutation_id
     )
     return _workspace_out(workspace, "owner")
 
@@ -182,15 +196,8 @@ async def update_workspace(
             setattr(workspace, field, value)
         await uow.session.flush()
         await uow.session.refresh(workspace)
-        await record_event(
-            uow,
-            types.WORKSPACE_UPDATED,
-            actor_id=user.id,
-            workspace_id=workspace.id,
-            subject_type="workspace",
-            subject_id=workspace.id,
-            payload={"changes": changes},
-            mutation_id=mutation_id,
+        await _record_workspace_event(
+            uow, types.WORKSPACE_UPDATED, user, workspace, {"changes": changes}, mutation_id
         )
     return _workspace_out(workspace, member.role)
 
@@ -225,6 +232,28 @@ async def list_members(
     return Page(
         items=[_member_out(m, u) for m, u in rows[: page.limit]],
         next_cursor=_next_cursor(rows, page.limit, lambda r: r[0].joined_at, lambda r: r[0].user_id),
+    )
+
+
+async def _record_member_event(
+    uow: UnitOfWork,
+    type_: str,
+    user: User,
+    workspace_id: uuid.UUID,
+    member_user_id: uuid.UUID,
+    details: dict[str, Any],
+    mutation_id: str | None,
+) -> None:
+    """Membership events are about the member (subject and `user_id`), who is not always the actor."""
+    await record_event(
+        uow,
+        type_,
+        actor_id=user.id,
+        workspace_id=workspace_id,
+        subject_type="user",
+        subject_id=member_user_id,
+        payload={"user_id": str(member_user_id), **details},
+        mutation_id=mutation_id,
     )
 
 
@@ -268,15 +297,14 @@ async def change_member_role(
             )
         target.role = role
         await uow.session.flush()
-        await record_event(
+        await _record_member_event(
             uow,
             types.MEMBER_ROLE_CHANGED,
-            actor_id=user.id,
-            workspace_id=workspace_id,
-            subject_type="user",
-            subject_id=target_user_id,
-            payload={"user_id": str(target_user_id), "from": previous, "to": role},
-            mutation_id=mutation_id,
+            user,
+            workspace_id,
+            target_user_id,
+            {"from": previous, "to": role},
+            mutation_id,
         )
     target_user = await repository.find_user(uow.session, target_user_id)
     assert target_user is not None  # the membership's foreign key guarantees it
@@ -309,15 +337,9 @@ async def remove_member(
     role = target.role
     await repository.delete_member(uow.session, workspace_id, target_user_id)
     uow.session.expunge(target)
-    await record_event(
-        uow,
-        types.MEMBER_LEFT,
-        actor_id=user.id,
-        workspace_id=workspace_id,
-        subject_type="user",
-        subject_id=target_user_id,
-        payload={"user_id": str(target_user_id), "role": role, "reason": "left" if leaving else "removed"},
-        mutation_id=mutation_id,
+    details = {"role": role, "reason": "left" if leaving else "removed"}
+    await _record_member_event(
+        uow, types.MEMBER_LEFT, user, workspace_id, target_user_id, details, mutation_id
     )
 
 
@@ -456,15 +478,14 @@ async def accept_invite(
             payload={"invite_id": str(invite.id), "role": invite.role, "invited_by": str(invite.invited_by)},
             mutation_id=mutation_id,
         )
-        await record_event(
+        await _record_member_event(
             uow,
             types.MEMBER_JOINED,
-            actor_id=user.id,
-            workspace_id=workspace.id,
-            subject_type="user",
-            subject_id=user.id,
-            payload={"user_id": str(user.id), "role": invite.role, "via": "invite"},
-            mutation_id=mutation_id,
+            user,
+            workspace.id,
+            user.id,
+            {"role": invite.role, "via": "invite"},
+            mutation_id,
         )
         role = invite.role
     else:  # already a member (possibly through a concurrent accept): keep the current role
