@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import platformdirs
 import typer
@@ -123,17 +123,29 @@ def api(
         factory=True,
         host=host,
         port=port,
-        loop="uvloop",
-        http="httptools",
-        # Socket.IO messages are small and bounded: per-message deflate would cost CPU and ~100 KB of
-        # zlib state per connection. Engine.IO's own heartbeats detect dead peers, so no WS pings.
-        ws_per_message_deflate=False,
-        ws_ping_interval=None,
-        ws_ping_timeout=None,
         proxy_headers=True,
         log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
         timeout_graceful_shutdown=10,
+        **uvicorn_options(),
     )
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """How `magictask api` runs uvicorn (shared with the memory benchmark, so it measures the same)."""
+    from magictask.realtime.websocket import LeanWSProtocol
+
+    return {
+        "loop": "uvloop",
+        "http": "httptools",
+        # wsproto (sans-I/O, no tasks of its own) with lean queues keeps an idle connection smallest:
+        # see magictask.realtime.websocket and bench/realtime_memory.py. Socket.IO messages are small
+        # and bounded: per-message deflate would cost CPU and ~100 KB of zlib state per connection.
+        # Engine.IO's own heartbeats detect dead peers, so no WebSocket pings.
+        "ws": LeanWSProtocol,
+        "ws_per_message_deflate": False,
+        "ws_ping_interval": None,
+        "ws_ping_timeout": None,
+    }
 
 
 @app.command()

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -174,13 +174,20 @@ class LiveClient:
         return ack
 
 
+class Reachable(Protocol):
+    """Anything serving MagicTask's Socket.IO at `url` (a subprocess or an in-process server)."""
+
+    @property
+    def url(self) -> str: ...
+
+
 class Connector:
     def __init__(self) -> None:
         self.clients: list[LiveClient] = []
 
     async def __call__(
         self,
-        instance: ApiInstance,
+        instance: Reachable,
         token: str | None = None,
         *,
         auth: Any = None,

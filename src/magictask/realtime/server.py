@@ -33,6 +33,7 @@ from magictask.events import publisher
 from magictask.events.models import Event
 from magictask.realtime.auth import Authenticator, credentials, still_valid, visible_workspace
 from magictask.realtime.config import RealtimeSettings
+from magictask.realtime.engine import LeanSocketIOServer
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
 from magictask.realtime.rooms import ViewKind, parse_view, user_room, view_room, workspace_room
@@ -67,8 +68,7 @@ class Realtime:
             on_control=self._on_control,
             on_resubscribed=self._on_resubscribed,
         )
-        self.sio = socketio.AsyncServer(
-            async_mode="asgi",
+        self.sio = LeanSocketIOServer(
             client_manager=self.manager,
             ping_interval=self.rt.ping_interval,
             ping_timeout=self.rt.ping_timeout,
