@@ -143,6 +143,9 @@ def uvicorn_options() -> dict[str, Any]:
         # Engine.IO's own heartbeats detect dead peers, so no WebSocket pings.
         "ws": LeanWSProtocol,
         "ws_per_message_deflate": False,
+        # Clients send only tiny messages (join/leave/pong; Engine.IO refuses above 16 KB once a message
+        # is whole): stop buffering a frame long before uvicorn's 16 MiB default.
+        "ws_max_size": 64 * 1024,
         "ws_ping_interval": None,
         "ws_ping_timeout": None,
     }

@@ -222,6 +222,21 @@ async def test_a_client_that_answers_pings_by_hand_stays(
     await ws.close()
 
 
+async def test_an_oversized_client_message_closes_only_that_socket(
+    server: ServerThread, http: httpx.AsyncClient, connect: Connector
+) -> None:
+    user = await signup(http)
+    bystander = await connect(server, user.token)
+    ws = await raw_socket_io(server, user.token)
+    await ws.send("42" + json.dumps(["join", {"task_id": "x" * 200_000}]))
+    with pytest.raises(websockets.ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                await ws.recv()
+    assert bystander.sio.connected
+    assert (await bystander.join(task_id=str(uuid.uuid4())))["ok"] is False  # still served
+
+
 # ---- the environ, without a server ----------------------------------------------------------------
 
 
