@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -29,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -512,9 +514,16 @@ def main() -> None:
     if args.quick:
         args.connections, args.hold, args.emits = 2000, 10.0, 5
     raise_fd_limit()
+    workdir = Path(tempfile.mkdtemp(prefix="mt-rt-bench-"))
+    with migrated_servers(workdir) as (db_url, redis_url):
+        asyncio.run(run(args, workdir, db_url, redis_url))
+
+
+@contextlib.contextmanager
+def migrated_servers(workdir: Path) -> Iterator[tuple[str, str]]:
+    """The URLs from the environment, or embedded PostgreSQL + Valkey in `workdir`; migrated to head."""
     from magictask.migrate import upgrade_to_head
 
-    workdir = Path(tempfile.mkdtemp(prefix="mt-rt-bench-"))
     embedded = None
     db_url, redis_url = os.environ.get("MAGICTASK_DATABASE_URL"), os.environ.get("MAGICTASK_REDIS_URL")
     if not (db_url and redis_url):
@@ -524,7 +533,7 @@ def main() -> None:
         db_url, redis_url = embedded.start()
     try:
         upgrade_to_head(db_url)
-        asyncio.run(run(args, workdir, db_url, redis_url))
+        yield db_url, redis_url
     finally:
         if embedded is not None:
             embedded.stop()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.realtime_bench import CHANNEL, Clients, free_port, raise_fd_limit
+from bench.realtime_bench import CHANNEL, Clients, free_port, migrated_servers, raise_fd_limit
 
 
 async def serve_and_measure(args: argparse.Namespace, db_url: str, redis_url: str) -> None:
@@ -124,26 +124,13 @@ def main() -> None:
     raise_fd_limit()
     if args.trace:
         tracemalloc.start(1)
-    from magictask.migrate import upgrade_to_head
-
     workdir = Path(tempfile.mkdtemp(prefix="mt-rt-mem-"))
-    embedded = None
-    db_url, redis_url = os.environ.get("MAGICTASK_DATABASE_URL"), os.environ.get("MAGICTASK_REDIS_URL")
-    if not (db_url and redis_url):
-        from magictask.embedded import EmbeddedServers
-
-        embedded = EmbeddedServers(workdir / "data", fast_unsafe=True)
-        db_url, redis_url = embedded.start()
-    try:
-        upgrade_to_head(db_url)
+    with migrated_servers(workdir) as (db_url, redis_url):
         import uvloop
 
         started = time.monotonic()
         uvloop.run(serve_and_measure(args, db_url, redis_url))
         print(f"({time.monotonic() - started:.0f} s)")
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 if __name__ == "__main__":
