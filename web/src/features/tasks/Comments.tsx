@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Popover } from "radix-ui";
-import { SmilePlus, Trash2 } from "lucide-react";
-import { useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { Pencil, SmilePlus, Trash2 } from "lucide-react";
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { toast } from "sonner";
-import { api, errorMessage, unwrap, type Comment, type Member } from "../../api/client";
+import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
 import { Markdown } from "./Markdown";
@@ -31,7 +31,12 @@ export function filterMembers(members: Member[], query: string, exclude?: string
     .slice(0, 6);
 }
 
-export function MentionTextarea({ value, onChange, members, onSubmit, placeholder, meId, label }: { value: string; onChange: (v: string) => void; members: Member[]; onSubmit: () => void; placeholder?: string; meId?: string; label: string }) {
+/**
+ * A textarea with @mention autocomplete. Ctrl/Cmd+Enter submits; with `onCancel`, Escape cancels.
+ * While it owns Escape (its suggestion list is open, or it has `onCancel`) it carries `data-captures-escape`,
+ * which tells an enclosing dialog (the task drawer) not to close on that key.
+ */
+export function MentionTextarea({ value, onChange, members, onSubmit, onCancel, placeholder, meId, label, testId = "comment-input", autoFocus }: { value: string; onChange: (v: string) => void; members: Member[]; onSubmit: () => void; onCancel?: () => void; placeholder?: string; meId?: string; label: string; testId?: string; autoFocus?: boolean }) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const [caret, setCaret] = useState(0);
   const [sel, setSel] = useState(0);
@@ -39,6 +44,15 @@ export function MentionTextarea({ value, onChange, members, onSubmit, placeholde
   const mq = mentionQuery(value, caret);
   const options = useMemo(() => (mq ? filterMembers(members, mq.query, meId) : []), [mq?.query, members, meId]); // eslint-disable-line react-hooks/exhaustive-deps
   const open = !!mq && options.length > 0 && dismissed !== mq.start;
+  const listId = `mention-options${useId()}`;
+  useEffect(() => {
+    // Editing starts with the caret after the existing text, as in Linear and Jira.
+    const el = ref.current;
+    if (!autoFocus || !el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+    setCaret(el.value.length);
+  }, [autoFocus]);
 
   const pick = (m: Member) => {
     if (!mq) return;
@@ -64,8 +78,11 @@ export function MentionTextarea({ value, onChange, members, onSubmit, placeholde
       e.preventDefault();
       onSubmit();
     }
+    if (e.key === "Escape" && onCancel) {
+      e.preventDefault();
+      onCancel();
+    }
   };
-  const listId = "mention-options";
   return (
     <div className="composer">
       <textarea
@@ -85,7 +102,8 @@ export function MentionTextarea({ value, onChange, members, onSubmit, placeholde
         aria-expanded={open}
         aria-controls={open ? listId : undefined}
         aria-autocomplete="list"
-        data-testid="comment-input"
+        data-captures-escape={open || onCancel ? "" : undefined}
+        data-testid={testId}
       />
       {open && (
         <ul className="popover mention-list" id={listId} role="listbox" aria-label="Mention a teammate">
@@ -139,6 +157,9 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
   const qc = useQueryClient();
   const me = useMe();
   const [draft, setDraft] = useState("");
+  /** The comment being edited inline (one at a time) and its unsaved text. */
+  const [editing, setEditing] = useState<{ id: string; draft: string } | null>(null);
+  const editButtons = useRef(new Map<string, HTMLButtonElement>());
   const comments = useQuery({
     queryKey: qk.comments(taskId),
     queryFn: async () => (await unwrap(api.GET("/api/v1/tasks/{task_id}/comments", { params: { path: { task_id: taskId }, query: { limit: 100 } } }))).items,
@@ -175,6 +196,32 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
       toast.error(`Couldn't delete the comment: ${errorMessage(e)}`);
     },
   });
+  // No version on comments: only the author may edit, so the last save wins (the server ignores an unchanged body).
+  const edit = useMutation({
+    mutationFn: ({ id, body }: { id: string; body: string }) => unwrap(api.PATCH("/api/v1/comments/{comment_id}", { params: { path: { comment_id: id } }, body: { body } })),
+    onMutate: async ({ id, body }) => {
+      await qc.cancelQueries({ queryKey: qk.comments(taskId) }); // a refetch in flight must not undo the optimistic body
+      const prev = qc.getQueryData<Comment[]>(qk.comments(taskId));
+      const now = new Date().toISOString();
+      qc.setQueryData<Comment[]>(qk.comments(taskId), (old) => old?.map((c) => (c.id === id ? { ...c, body, edited_at: now, updated_at: now } : c)));
+      return { prev };
+    },
+    onSuccess: (saved) => qc.setQueryData<Comment[]>(qk.comments(taskId), (old) => old?.map((c) => (c.id === saved.id ? saved : c))),
+    onError: (e, { id, body }, ctx) => {
+      qc.setQueryData(qk.comments(taskId), ctx?.prev);
+      if (e instanceof ApiError && e.status === 404) {
+        toast.error("That comment was deleted, so your edit wasn't saved.");
+        return;
+      }
+      // Give the text back so nothing typed is lost (unless another comment is being edited by now).
+      setEditing((cur) => cur ?? { id, draft: body });
+      toast.error(`Couldn't save your edit: ${errorMessage(e)}`);
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: qk.comments(taskId) });
+      void qc.invalidateQueries({ queryKey: qk.taskActivity(taskId) });
+    },
+  });
   const react = useMutation({
     mutationFn: ({ id, emoji, mine }: { id: string; emoji: string; mine: boolean }) =>
       mine
@@ -202,6 +249,16 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
   const submit = () => {
     if (draft.trim()) post.mutate(draft.trim());
   };
+  const closeEditor = (id: string) => {
+    setEditing(null);
+    requestAnimationFrame(() => editButtons.current.get(id)?.focus()); // focus goes back where editing began
+  };
+  const saveEdit = (c: Comment) => {
+    const body = editing?.id === c.id ? editing.draft.trim() : "";
+    if (!body || edit.isPending) return;
+    if (body !== c.body) edit.mutate({ id: c.id, body });
+    closeEditor(c.id);
+  };
   const list = comments.data ?? [];
   return (
     <div>
@@ -213,15 +270,61 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
             <div className="comment-meta">
               <b>{c.author?.name ?? "Deleted user"}</b>
               <span className="muted">{c.id.startsWith("temp-") ? "sending…" : relativeTime(c.created_at)}</span>
-              {c.edited_at && <span className="muted">(edited)</span>}
+              {c.edited_at && (
+                <span className="muted" title={`Edited ${new Date(c.edited_at).toLocaleString()}`}>
+                  (edited)
+                </span>
+              )}
               <span className="spacer" />
-              {c.author?.id === me.data?.id && !c.id.startsWith("temp-") && (
-                <button className="btn ghost icon sm" onClick={() => remove.mutate(c.id)} aria-label="Delete comment">
-                  <Trash2 size={13} />
-                </button>
+              {c.author?.id === me.data?.id && !c.id.startsWith("temp-") && editing?.id !== c.id && (
+                <>
+                  <button
+                    className="btn ghost icon sm"
+                    ref={(el) => {
+                      if (el) editButtons.current.set(c.id, el);
+                      else editButtons.current.delete(c.id);
+                    }}
+                    onClick={() => setEditing({ id: c.id, draft: c.body })}
+                    aria-label="Edit comment"
+                    title="Edit"
+                  >
+                    <Pencil size={13} />
+                  </button>
+                  <button className="btn ghost icon sm" onClick={() => remove.mutate(c.id)} aria-label="Delete comment" title="Delete">
+                    <Trash2 size={13} />
+                  </button>
+                </>
               )}
             </div>
-            <Markdown text={c.body} mentions />
+            {editing?.id === c.id ? (
+              <div className="stack comment-edit" role="group" aria-label="Editing your comment">
+                <MentionTextarea
+                  value={editing.draft}
+                  onChange={(v) => setEditing({ id: c.id, draft: v })}
+                  members={members}
+                  onSubmit={() => saveEdit(c)}
+                  onCancel={() => closeEditor(c.id)}
+                  meId={me.data?.id}
+                  label="Edit your comment"
+                  testId="comment-edit-input"
+                  autoFocus
+                />
+                <div className="row">
+                  <span className="tiny muted hide-sm">
+                    <span className="kbd">Ctrl</span> + <span className="kbd">Enter</span> to save · <span className="kbd">Esc</span> to cancel
+                  </span>
+                  <span className="spacer" />
+                  <button className="btn sm" onClick={() => closeEditor(c.id)}>
+                    Cancel
+                  </button>
+                  <button className="btn primary sm" onClick={() => saveEdit(c)} disabled={!editing.draft.trim() || edit.isPending}>
+                    Save
+                  </button>
+                </div>
+              </div>
+            ) : (
+              <Markdown text={c.body} mentions />
+            )}
             {!c.id.startsWith("temp-") && <ReactionBar groups={c.reactions} label="comment" onToggle={(emoji, mine) => react.mutate({ id: c.id, emoji, mine })} />}
           </div>
         </div>

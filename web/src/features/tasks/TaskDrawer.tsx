@@ -422,6 +422,10 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
             e.preventDefault();
             (e.currentTarget as HTMLElement).focus();
           }}
+          // A field that handles Escape itself (an open @mention list, an inline comment edit) keeps the drawer open.
+          onEscapeKeyDown={(e) => {
+            if (e.target instanceof Element && e.target.closest("[data-captures-escape]")) e.preventDefault();
+          }}
         >
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />
