@@ -3,6 +3,7 @@ import { api, unwrap, type Task } from "./client";
 
 export const qk = {
   me: ["me"] as const,
+  tokens: ["api-tokens"] as const,
   workspaces: ["workspaces"] as const,
   members: (ws: string) => ["members", ws] as const,
   invites: (ws: string) => ["invites", ws] as const,

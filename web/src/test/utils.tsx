@@ -41,6 +41,7 @@ export function stubFetch(routes: Record<string, (body: unknown, url: URL) => [n
       return m === req.method && new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(url.pathname);
     });
     const [status, out] = key ? routes[key](body, url) : [404, { error: { code: "not_found", message: "Not Found" } }];
+    if (status === 204) return new Response(null, { status }); // a null-body status can't carry JSON
     return new Response(JSON.stringify(out), { status, headers: { "content-type": "application/json" } });
   }) as typeof fetch;
   return calls;

@@ -6,6 +6,7 @@ import { qk, useMe } from "../../api/queries";
 import { Switch } from "../../components/ui";
 import { setTheme, theme } from "../../lib/theme";
 import { useHeaderTitle } from "../workspaces/AppLayout";
+import { ApiTokensSection } from "./ApiTokens";
 
 export function UserSettingsPage() {
   const me = useMe();
@@ -94,6 +95,7 @@ export function UserSettingsPage() {
             <Switch id="dark" checked={t === "dark"} onChange={(v) => setTheme(v ? "dark" : "light")} label="Dark theme" />
           </div>
         </section>
+        <ApiTokensSection />
       </div>
     </div>
   );
