@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import ok, signup
+from tests.helpers import fetch_events, ok, signup
 
 
 async def test_get_me(client: httpx.AsyncClient) -> None:
@@ -62,3 +63,22 @@ async def test_patch_me_validation(client: httpx.AsyncClient) -> None:
 async def test_me_requires_authentication(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/me")).status_code == 401
     assert (await client.patch("/api/v1/me", json={"name": "X"})).status_code == 401
+
+
+async def test_a_profile_change_is_recorded_as_an_event_with_only_what_changed(
+    client: httpx.AsyncClient, db_engine: AsyncEngine
+) -> None:
+    account = await signup(client, name="Grace")
+    ok(
+        await client.patch(
+            "/api/v1/me", json={"name": "Grace", "leaderboard_opt_out": True}, headers=account.headers
+        )
+    )
+    (event,) = await fetch_events(db_engine, "user.updated")
+    assert str(event["actor_id"]) == account.id and str(event["subject_id"]) == account.id
+    assert event["workspace_id"] is None and event["subject_type"] == "user"
+    assert event["payload"] == {"changes": {"leaderboard_opt_out": True}}  # the name was already that
+    # Nothing changed: nothing recorded.
+    ok(await client.patch("/api/v1/me", json={"leaderboard_opt_out": True}, headers=account.headers))
+    ok(await client.patch("/api/v1/me", json={}, headers=account.headers))
+    assert len(await fetch_events(db_engine, "user.updated")) == 1

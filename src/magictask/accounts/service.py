@@ -95,12 +95,28 @@ async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
 
 
 async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
-    changes = patch.model_dump(exclude_unset=True)
+    """Apply the fields sent; a real change is recorded as `user.updated` in the same transaction (other
+    features react to it after commit: leaderboards rebuild the boards that show this member)."""
+    changes = {
+        field: value
+        for field, value in patch.model_dump(exclude_unset=True).items()
+        if getattr(user, field) != value
+    }
+    if not changes:
+        return user
     for field, value in changes.items():
         setattr(user, field, value)
-    if changes:
-        await uow.session.flush()
-        await uow.session.refresh(user)
+    await uow.session.flush()
+    await uow.session.refresh(user)
+    await record_event(
+        uow,
+        types.USER_UPDATED,
+        actor_id=user.id,
+        workspace_id=None,
+        subject_type="user",
+        subject_id=user.id,
+        payload={"changes": changes},
+    )
     return user
 
 

@@ -17,6 +17,9 @@ MENTION_CREATED: Final = "mention.created"
 REACTION_ADDED: Final = "reaction.added"
 REACTION_REMOVED: Final = "reaction.removed"
 USER_LOGIN: Final = "user.login"
+# A member changed their profile (payload: {"changes": {field: new value}}); leaderboards hang the
+# invalidation of cached boards on it (a name or the leaderboard opt-out).
+USER_UPDATED: Final = "user.updated"
 INVITE_ACCEPTED: Final = "invite.accepted"
 MEMBER_JOINED: Final = "member.joined"
 MEMBER_LEFT: Final = "member.left"
@@ -31,7 +34,7 @@ ALL: Final = frozenset(
     {
         TASK_CREATED, TASK_UPDATED, TASK_MOVED, TASK_COMPLETED, TASK_REOPENED, TASK_DELETED,
         COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, MENTION_CREATED,
-        REACTION_ADDED, REACTION_REMOVED, USER_LOGIN, INVITE_ACCEPTED,
+        REACTION_ADDED, REACTION_REMOVED, USER_LOGIN, USER_UPDATED, INVITE_ACCEPTED,
         MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_CHANGED,
         WORKSPACE_CREATED, WORKSPACE_UPDATED, PROJECT_CREATED, PROJECT_UPDATED, PROJECT_DELETED,
     }
