@@ -182,14 +182,60 @@ async def test_reads_on_the_replica_writes_on_the_primary_and_reads_survive_its_
             await conn.execute(text("select pg_wal_replay_resume()"))
         await caught_up(primary, standby)
         assert (await board(client, ws["id"], owner))["items"][0]["xp"] == 15
+        # Nothing changed since: the next read is answered by the board cache, not the database.
+        on_replica = reads_counted("replica")
+        assert (await board(client, ws["id"], member))["items"][0]["xp"] == 15
+        assert reads_counted("replica") == on_replica
 
-        # The standby goes away: reads are answered by the primary.
+        # New standings, then the standby goes away: reads are answered by the primary.
+        await award(primary, ws["id"], member.id, 5, now)
+        assert await refresh_leaderboards(primary) is not None
         await standby.dispose()
         cluster.standby.stop()
         fallbacks = reads_counted("primary_fallback")
         body = await board(client, ws["id"], owner)
-        assert body["items"][0]["xp"] == 15
+        assert body["items"][0]["xp"] == 20
         assert str(read_db.last_target) == "primary_fallback"
         assert await read_db.run(in_recovery) is False
         assert reads_counted("primary_fallback") == fallbacks + 2
         assert not read_db.replica_available  # no connect attempt per request while it's down
+
+
+def cache_reads(result: str) -> float:
+    return REGISTRY.get_sample_value("magictask_leaderboard_cache_reads_total", {"result": result}) or 0.0
+
+
+async def test_the_board_cache_never_keeps_a_replica_snapshot_older_than_a_change(
+    cluster: Cluster, engines: tuple[AsyncEngine, AsyncEngine], settings: Settings
+) -> None:
+    primary, standby = engines
+    app = create_app(
+        settings.model_copy(
+            update={"database_url": cluster.primary_url, "database_read_url": cluster.standby_url}
+        )
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        ws, owner, (member, _) = await workspace_with(client, 2)
+        await award(primary, ws["id"], member.id, 10, utcnow() - timedelta(seconds=1))
+        assert await refresh_leaderboards(primary) is not None
+        await caught_up(primary, standby)
+        assert (await board(client, ws["id"], owner))["total"] == 3  # cached
+
+        # The member opts out while the standby is behind: the change's invalidation carries the primary's
+        # WAL position, so a fill from the stale standby is served (as it would be without a cache)...
+        async with standby.connect() as conn:
+            await conn.execute(text("select pg_wal_replay_pause()"))
+        ok = await client.patch("/api/v1/me", json={"leaderboard_opt_out": True}, headers=member.headers)
+        assert ok.status_code == 200, ok.text
+        unkept = cache_reads("unkept")
+        assert (await board(client, ws["id"], owner))["total"] == 3
+        assert cache_reads("unkept") == unkept + 1
+        # ...but not kept: once the standby has replayed the change, the next read shows it.
+        async with standby.connect() as conn:
+            await conn.execute(text("select pg_wal_replay_resume()"))
+        await caught_up(primary, standby)
+        body = await board(client, ws["id"], owner)
+        assert body["total"] == 2 and member.id not in {e["user_id"] for e in body["items"]}

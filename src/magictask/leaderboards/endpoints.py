@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import Uow
+from magictask.events import publisher
 from magictask.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from magictask.kit.routing import TransactionalRoute
 from magictask.leaderboards import service
+from magictask.leaderboards.cache import BoardCache
 from magictask.leaderboards.schemas import LeaderboardOut
 from magictask.leaderboards.windows import Window
-from magictask.replica import ReadDb
 
-router = APIRouter(tags=["leaderboards"], route_class=TransactionalRoute)
+
+@asynccontextmanager
+async def board_cache_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Every API process keeps a board cache and listens for the committed changes that invalidate it (in
+    every process, so a change made through one instance reaches the caches of all). Runs inside the
+    app's lifespan (FastAPI merges a router's), after Redis and the read database exist."""
+    cache = BoardCache(app.state.redis, app.state.read_db)
+    app.state.board_cache = cache
+    publisher.add_committed_listener(cache.on_committed)
+    try:
+        yield
+    finally:
+        publisher.remove_committed_listener(cache.on_committed)
+
+
+def get_board_cache(request: Request) -> BoardCache:
+    cache: BoardCache = request.app.state.board_cache
+    return cache
+
+
+BoardCacheDep = Annotated[BoardCache, Depends(get_board_cache)]
+
+router = APIRouter(tags=["leaderboards"], route_class=TransactionalRoute, lifespan=board_cache_lifespan)
 
 
 @router.get(
@@ -28,7 +53,7 @@ async def get_leaderboard(
     workspace_id: uuid.UUID,
     user: CurrentUser,
     uow: Uow,
-    reads: ReadDb,
+    cache: BoardCacheDep,
     window: Annotated[
         Window, Query(description="`week` and `month` are calendar periods in the workspace time zone")
     ] = "week",
@@ -42,7 +67,7 @@ async def get_leaderboard(
     whatever page this is. Standings are refreshed every few minutes: see `computed_at`."""
     return await service.get_leaderboard(
         uow.session,
-        reads,
+        cache,
         user,
         workspace_id,
         window=window,

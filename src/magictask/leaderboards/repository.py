@@ -1,11 +1,17 @@
-"""Leaderboard queries. They run on a read-only connection (a replica when there is one), so they read
-only the materialized views and the small tables they join: members, users, team members.
+"""Leaderboard queries.
+
+- `load_board_context`, on the primary (authoritative, one statement): is the caller a member, the
+  workspace's time zone and gamification switch, when the standings were last computed, and for a team
+  board the team's workspace and its current members.
+- `fetch_ranking`, on a read-only connection (a replica when there is one), so it reads only the
+  materialized views and the small tables it joins (members, users): every current member of a workspace
+  with their XP in a window, in rank order. The board cache (`leaderboards.cache`) keeps that list; reads
+  slice it.
 
 A member's XP in a window is the sum of the views' rows that fall in it (see `leaderboards.models`):
 week or month = the period view's bucket + the live view's days in the window; all time = history + the
-period view's total + every live day. Ranking happens here, in one statement, over the workspace's
-current members: XP descending, then whoever reached their XP first, then user id, so equal XP never
-swaps places between two requests.
+period view's total + every live day. The order is XP descending, then whoever reached their XP first,
+then user id, so equal XP never swaps places between two requests.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from magictask.leaderboards.standings import Standing
 from magictask.leaderboards.windows import Window
 
 _PERIOD_SCORES = """
@@ -45,122 +52,114 @@ _ALL_TIME_SCORES = """
     group by user_id
 """
 
-# One pass: rank (member id, XP) only — the members' primary key answers that without the table — and in
-# the same pass note the viewer's rank, so the page and the viewer's neighbourhood come out of one scan;
-# names and join dates are looked up for the rows returned. The opted-out are few, so the anti-join reads
-# them from a partial index (ix_users_leaderboard_opt_out) rather than every user.
-_BOARD = """
-with scores as ({scores}),
-ranked as (
-    select x.*, max(case when x.user_id = :viewer_id then x.rank end) over () as my_rank
-    from (
-        select b.user_id, b.xp, b.reached_at,
-               row_number() over (order by b.xp desc, b.reached_at asc nulls last, b.user_id) as rank,
-               count(*) over () as total
-        from (
-            select m.user_id, coalesce(s.xp, 0)::bigint as xp, s.reached_at
-            from workspace_members m
-            left join scores s on s.user_id = m.user_id
-            where m.workspace_id = :workspace_id
-              and (m.user_id = :viewer_id
-                   or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
-              {team_filter}
-        ) b
-    ) x
-)
-select p.user_id, u.name, u.leaderboard_opt_out as opted_out, p.xp, p.reached_at, p.rank, p.total,
-       (select m.joined_at from workspace_members m
-        where m.workspace_id = :workspace_id and m.user_id = p.user_id) as joined_at,
-       (select computed_at from leaderboard_state) as computed_at
-from ranked p
-join users u on u.id = p.user_id
-where (p.rank > :offset and p.rank <= :offset + :limit)
-   or p.rank between p.my_rank - :around and p.my_rank + :around
-order by p.rank
-"""
-
-_TEAM_FILTER = (
-    "and exists (select 1 from team_members t where t.team_id = :team_id and t.user_id = m.user_id)"
-)
-
-_COUNT = """
-select count(*)
+# Every current member, the opted-out included (they see themselves; the cache leaves them out of everyone
+# else's board), in rank order. `replayed_lsn` is where WAL replay stood when a replica took this
+# snapshot (null on the primary): the cache keeps the list only if that is past its last invalidation.
+_RANKING = """
+with scores as ({scores})
+select m.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out,
+       coalesce(s.xp, 0)::bigint as xp, s.reached_at
 from workspace_members m
+join users u on u.id = m.user_id
+left join scores s on s.user_id = m.user_id
 where m.workspace_id = :workspace_id
-  and (m.user_id = :viewer_id
-       or not exists (select 1 from users o where o.id = m.user_id and o.leaderboard_opt_out))
-  {team_filter}
+order by coalesce(s.xp, 0) desc, s.reached_at asc nulls last, m.user_id
+"""
+
+_SNAPSHOT = """
+select (select computed_at from leaderboard_state) as computed_at,
+       pg_last_wal_replay_lsn()::text as replayed_lsn
+"""
+
+_CONTEXT = """
+select exists (select 1 from workspace_members m
+               where m.workspace_id = w.id and m.user_id = :viewer_id) as is_member,
+       w.timezone, w.gamification_enabled,
+       (select computed_at from leaderboard_state) as computed_at
+       {team_columns}
+from workspaces w
+where w.id = :workspace_id
+"""
+
+_TEAM_COLUMNS = """,
+       (select t.workspace_id from teams t where t.id = :team_id) as team_workspace_id,
+       array(select tm.user_id from team_members tm where tm.team_id = :team_id) as team_members
 """
 
 
 @dataclass(frozen=True)
-class BoardRow:
-    rank: int
-    user_id: uuid.UUID
-    name: str
-    joined_at: datetime
-    opted_out: bool
-    xp: int
-    reached_at: datetime | None
+class BoardContext:
+    is_member: bool
+    timezone: str
+    gamification_enabled: bool
+    computed_at: datetime | None  # when the standings on the primary were computed
+    team_workspace_id: uuid.UUID | None  # None: no team asked for, or no such team
+    team_members: frozenset[uuid.UUID]
+
+
+async def load_board_context(
+    session: AsyncSession, *, workspace_id: uuid.UUID, viewer_id: uuid.UUID, team_id: uuid.UUID | None
+) -> BoardContext | None:
+    """What a board read must know from the primary, in one round trip; None when there's no workspace."""
+    params: dict[str, Any] = {"workspace_id": workspace_id, "viewer_id": viewer_id}
+    team_columns = ""
+    if team_id is not None:
+        team_columns = _TEAM_COLUMNS
+        params["team_id"] = team_id
+    row = (await session.execute(text(_CONTEXT.format(team_columns=team_columns)), params)).mappings().first()
+    if row is None:
+        return None
+    return BoardContext(
+        is_member=bool(row["is_member"]),
+        timezone=row["timezone"],
+        gamification_enabled=bool(row["gamification_enabled"]),
+        computed_at=row["computed_at"],
+        team_workspace_id=row["team_workspace_id"] if team_id is not None else None,
+        team_members=frozenset(row["team_members"] or ()) if team_id is not None else frozenset(),
+    )
 
 
 @dataclass(frozen=True)
-class BoardSlice:
-    rows: list[BoardRow]  # the requested page and the viewer's neighbourhood, by rank
-    total: int
+class RankingSnapshot:
+    members: list[Standing]  # every current member, in rank order
     computed_at: datetime | None
+    replayed_lsn: int | None  # where a replica's WAL replay stood; None on the primary
 
 
-async def fetch_board(
+def parse_lsn(value: str | None) -> int | None:
+    """'16/B374D848' -> an integer that orders like the LSN."""
+    if value is None:
+        return None
+    high, low = value.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+async def fetch_ranking(
     conn: AsyncConnection,
     *,
     workspace_id: uuid.UUID,
-    viewer_id: uuid.UUID,
     window: Window,
     period_start: date | None,
     period_end: date | None,
-    team_id: uuid.UUID | None,
-    offset: int,
-    limit: int,
-    around: int,
-) -> BoardSlice:
-    params: dict[str, Any] = {
-        "workspace_id": workspace_id,
-        "viewer_id": viewer_id,
-        "offset": offset,
-        "limit": limit,
-        "around": around,
-    }
+) -> RankingSnapshot:
+    """Run in one REPEATABLE READ transaction (`ReadDatabase.run`): the list and `computed_at` agree."""
+    params: dict[str, Any] = {"workspace_id": workspace_id}
     if window == "all":
         scores = _ALL_TIME_SCORES
     else:
         scores = _PERIOD_SCORES
         params.update(period=window, period_start=period_start, period_end=period_end)
-    team_filter = ""
-    if team_id is not None:
-        team_filter = _TEAM_FILTER
-        params["team_id"] = team_id
-    result = await conn.execute(text(_BOARD.format(scores=scores, team_filter=team_filter)), params)
-    rows = result.mappings().all()
-    if rows:
-        total, computed_at = int(rows[0]["total"]), rows[0]["computed_at"]
-    else:  # a page past the end, and the viewer not on this board
-        count_params = {k: v for k, v in params.items() if k in ("workspace_id", "viewer_id", "team_id")}
-        total = int(await conn.scalar(text(_COUNT.format(team_filter=team_filter)), count_params) or 0)
-        computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
-    return BoardSlice(
-        rows=[
-            BoardRow(
-                rank=int(r["rank"]),
-                user_id=r["user_id"],
-                name=r["name"],
-                joined_at=r["joined_at"],
-                opted_out=bool(r["opted_out"]),
-                xp=int(r["xp"]),
-                reached_at=r["reached_at"],
-            )
-            for r in rows
-        ],
-        total=total,
-        computed_at=computed_at,
-    )
+    snapshot = (await conn.execute(text(_SNAPSHOT))).one()
+    result = await conn.execute(text(_RANKING.format(scores=scores)), params)
+    members = [
+        Standing(
+            user_id=user_id,
+            name=name,
+            joined_at=joined_at,
+            opted_out=bool(opted_out),
+            xp=int(xp),
+            reached_at=reached_at,
+        )
+        for user_id, name, joined_at, opted_out, xp, reached_at in result
+    ]
+    return RankingSnapshot(members, snapshot.computed_at, parse_lsn(snapshot.replayed_lsn))

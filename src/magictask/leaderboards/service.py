@@ -1,40 +1,37 @@
-"""Workspace and team leaderboards. Access is checked on the primary (the authoritative membership);
-the standings are read through `ReadDatabase` (the replica when there is one)."""
+"""Workspace and team leaderboards. Access is checked on the primary (the authoritative membership), in
+the same statement that reads the workspace's settings, when the standings were computed and, for a
+team board, the team's members; the ranked list comes from the board cache (`leaderboards.cache`), filled
+through `ReadDatabase` (the replica when there is one)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
 from magictask.kit.errors import Conflict, Invalid, NotFound
 from magictask.kit.pagination import decode_cursor, encode_cursor
 from magictask.kit.time import utcnow
 from magictask.leaderboards import repository
+from magictask.leaderboards.cache import BoardCache
 from magictask.leaderboards.schemas import LeaderboardEntry, LeaderboardOut
+from magictask.leaderboards.standings import Ranked
 from magictask.leaderboards.windows import Window, is_late_joiner, window_bounds
-from magictask.replica import ReadDatabase
-from magictask.workspaces.access import require_member
-from magictask.workspaces.models import Team, Workspace
 
 
 class GamificationDisabled(Conflict):
     code = "gamification_disabled"
 
 
-async def check_gamification_enabled(session: AsyncSession, workspace_id: uuid.UUID) -> Workspace:
-    """The workspace, if its gamification is on; a 409 saying so when it's switched off."""
-    workspace = await session.get(Workspace, workspace_id)
-    if workspace is None:
-        raise NotFound("Workspace not found")
-    if not workspace.gamification_enabled:
+def check_gamification_enabled(context: repository.BoardContext) -> None:
+    """A 409 saying so when the workspace's gamification is switched off."""
+    if not context.gamification_enabled:
         raise GamificationDisabled(
             "Gamification is switched off in this workspace: no XP, levels or leaderboards",
             extra={"gamification_enabled": False},
         )
-    return workspace
 
 
 def _offset(cursor: str | None) -> int:
@@ -49,7 +46,7 @@ def _offset(cursor: str | None) -> int:
 
 async def get_leaderboard(
     session: AsyncSession,
-    reads: ReadDatabase,
+    cache: BoardCache,
     viewer: User,
     workspace_id: uuid.UUID,
     *,
@@ -60,62 +57,62 @@ async def get_leaderboard(
     around: int,
     now: datetime | None = None,
 ) -> LeaderboardOut:
-    await require_member(session, workspace_id, viewer.id)
-    workspace = await check_gamification_enabled(session, workspace_id)
-    if team_id is not None:
-        team = await session.get(Team, team_id)
-        if team is None or team.workspace_id != workspace_id:
-            raise NotFound("Team not found")
+    context = await repository.load_board_context(
+        session, workspace_id=workspace_id, viewer_id=viewer.id, team_id=team_id
+    )
+    if context is None or not context.is_member:
+        raise NotFound("Workspace not found")
+    check_gamification_enabled(context)
+    if team_id is not None and context.team_workspace_id != workspace_id:
+        raise NotFound("Team not found")
     offset = _offset(cursor)
-    bounds = window_bounds(window, workspace.timezone, now or utcnow())
+    bounds = window_bounds(window, context.timezone, now or utcnow())
+    # The token is read before the list could be filled: see `leaderboards.cache`.
+    token = await cache.token(workspace_id)
+    ranking = await cache.ranking(
+        workspace_id,
+        window,
+        bounds.period_start,
+        bounds.period_end,
+        computed_at=context.computed_at,
+        token=token,
+    )
+    board = ranking.view(
+        viewer.id,
+        team=context.team_members if team_id is not None else None,
+        offset=offset,
+        limit=limit,
+        around=around,
+    )
 
-    async def read(conn: AsyncConnection) -> repository.BoardSlice:
-        return await repository.fetch_board(
-            conn,
-            workspace_id=workspace_id,
-            viewer_id=viewer.id,
-            window=window,
-            period_start=bounds.period_start,
-            period_end=bounds.period_end,
-            team_id=team_id,
-            offset=offset,
-            limit=limit,
-            around=around,
-        )
-
-    board = await reads.run(read)
-
-    def entry(row: repository.BoardRow) -> LeaderboardEntry:
-        mine = row.user_id == viewer.id
+    def entry(row: Ranked) -> LeaderboardEntry:
+        s = row.standing
+        mine = s.user_id == viewer.id
         return LeaderboardEntry(
             rank=row.rank,
-            user_id=row.user_id,
-            name=row.name,
-            xp=row.xp,
-            reached_at=row.reached_at,
-            joined_at=row.joined_at,
-            late_joiner=is_late_joiner(row.joined_at, bounds),
+            user_id=s.user_id,
+            name=s.name,
+            xp=s.xp,
+            reached_at=s.reached_at,
+            joined_at=s.joined_at,
+            late_joiner=is_late_joiner(s.joined_at, bounds),
             is_me=mine,
-            opted_out=mine and row.opted_out,
+            opted_out=mine and s.opted_out,
         )
 
-    entries = [entry(r) for r in board.rows]
-    me = next((e for e in entries if e.is_me), None)
-    around_me = [e for e in entries if me is not None and abs(e.rank - me.rank) <= around]
-    page = [e for e in entries if offset < e.rank <= offset + limit]
     more = offset + limit < board.total
     return LeaderboardOut(
         workspace_id=workspace_id,
         team_id=team_id,
         window=window,
-        timezone=workspace.timezone,
+        timezone=context.timezone,
         window_start=bounds.start,
         window_end=bounds.end,
         period_start=bounds.period_start,
-        computed_at=board.computed_at,
+        computed_at=ranking.computed_at,
         total=board.total,
-        items=page,
+        items=[entry(r) for r in board.page],
         next_cursor=encode_cursor({"o": offset + limit}) if more else None,
-        me=me,
-        around_me=around_me,
+        me=entry(board.me) if board.me is not None else None,
+        around_me=[entry(r) for r in board.around_me],
     )

@@ -1,0 +1,65 @@
+"""The in-memory ranking's slices (pure): what each viewer and team sees of one cached list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from magictask.leaderboards.standings import Ranked, Ranking, Standing
+
+JOINED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def member(n: int, xp: int, *, opted_out: bool = False) -> Standing:
+    return Standing(uuid.UUID(int=n), f"m{n}", JOINED, opted_out, xp, JOINED if xp else None)
+
+
+# In rank order, as the query returns them: m1 and m3 opted out.
+MEMBERS = [
+    member(1, 90, opted_out=True),
+    member(2, 80),
+    member(3, 70, opted_out=True),
+    member(4, 60),
+    member(5, 0),
+]
+RANKING = Ranking(MEMBERS, None)
+
+
+def names(rows: list[Ranked]) -> list[tuple[int, str]]:
+    return [(r.rank, r.standing.name) for r in rows]
+
+
+def test_others_never_see_the_opted_out_and_ranks_close_up() -> None:
+    view = RANKING.view(uuid.UUID(int=4), team=None, offset=0, limit=10, around=1)
+    assert names(view.page) == [(1, "m2"), (2, "m4"), (3, "m5")]
+    assert view.total == 3 and view.me is not None and view.me.rank == 2
+    assert names(view.around_me) == [(1, "m2"), (2, "m4"), (3, "m5")]
+
+
+def test_an_opted_out_viewer_sees_themselves_at_their_place() -> None:
+    view = RANKING.view(uuid.UUID(int=3), team=None, offset=0, limit=10, around=1)
+    assert names(view.page) == [(1, "m2"), (2, "m3"), (3, "m4"), (4, "m5")]
+    assert view.total == 4 and view.me is not None and view.me.rank == 2
+    top = RANKING.view(uuid.UUID(int=1), team=None, offset=0, limit=2, around=0)
+    assert names(top.page) == [(1, "m1"), (2, "m2")] and top.total == 4
+
+
+def test_pages_and_the_neighbourhood_at_the_edges() -> None:
+    view = RANKING.view(uuid.UUID(int=5), team=None, offset=1, limit=1, around=2)
+    assert names(view.page) == [(2, "m4")]
+    assert names(view.around_me) == [(1, "m2"), (2, "m4"), (3, "m5")]
+    beyond = RANKING.view(uuid.UUID(int=2), team=None, offset=50, limit=10, around=1)
+    assert beyond.page == [] and beyond.me is not None and beyond.me.rank == 1
+
+
+def test_a_team_board_is_its_members_in_the_workspace_order() -> None:
+    team = {uuid.UUID(int=n) for n in (5, 3, 2, 99)}  # 99: not (or no longer) a member of the workspace
+    theirs = RANKING.view(uuid.UUID(int=4), team=team, offset=0, limit=10, around=1)
+    assert names(theirs.page) == [(1, "m2"), (2, "m5")] and theirs.me is None and theirs.around_me == []
+    own = RANKING.view(uuid.UUID(int=3), team=team, offset=0, limit=10, around=1)
+    assert names(own.page) == [(1, "m2"), (2, "m3"), (3, "m5")] and own.me is not None and own.me.rank == 2
+
+
+def test_a_viewer_not_on_the_board() -> None:
+    view = RANKING.view(uuid.UUID(int=42), team=None, offset=0, limit=2, around=1)
+    assert view.me is None and view.around_me == [] and view.total == 3
