@@ -13,6 +13,7 @@ from magictask.rewards.achievements import (
     evaluate,
     gauge_metrics,
     metric_increments,
+    newly_unlocked,
 )
 from magictask.rewards.rules import EventFacts, PriorCompletion, Role
 from magictask.rewards.streaks import StreakState, local_time
@@ -114,6 +115,16 @@ def test_evaluate_is_idempotent(metrics: dict[str, int], unlocked: set[str]) -> 
     assert not any(p.newly_unlocked for p in second)
     assert {p.achievement.key for p in second if p.unlocked} == now
     assert all(0 <= p.current <= p.target for p in second)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(sorted(METRICS)), st.integers(-5, 2000)),
+    st.sets(st.sampled_from(sorted(BY_KEY))),
+)
+def test_newly_unlocked_is_exactly_what_evaluate_reports(metrics: dict[str, int], unlocked: set[str]) -> None:
+    expected = [p.achievement for p in evaluate(metrics, unlocked) if p.newly_unlocked]
+    assert newly_unlocked(metrics, unlocked) == expected
 
 
 # --- which counters an event bumps ---------------------------------------------------------------

@@ -1,4 +1,5 @@
 import json
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -375,6 +376,32 @@ def test_weekend_setting_travels_with_the_stats() -> None:
     )
     lost = score_event(ev("comment.created", monday), "actor", UserStats("u1", streak=friday), W)
     assert (kept.stats.streak.current, lost.stats.streak.current) == (6, 1)
+
+
+def test_settings_and_untouched_state_carry_over_to_the_next_stats() -> None:
+    # `_next_stats` builds the next stats field by field: a new field must be carried over there too.
+    assert [f.name for f in fields(UserStats)] == [
+        "user_id",
+        "time_zone",
+        "skip_weekends",
+        "streak",
+        "last_login_date",
+        "recent_actions",
+        "recent_peers",
+    ]
+    before = UserStats(
+        "u1",
+        time_zone="Asia/Tokyo",
+        skip_weekends=True,
+        last_login_date=YESTERDAY,
+        recent_peers={"u2": (T0 - timedelta(minutes=5),)},
+    )
+    after = score_event(ev("comment.created", T0), "actor", before, W).stats
+    assert (after.user_id, after.time_zone, after.skip_weekends) == ("u1", "Asia/Tokyo", True)
+    assert (after.last_login_date, after.recent_peers) == (YESTERDAY, before.recent_peers)
+    assert after.recent_actions == {"comment.created": (T0,)}
+    unchanged = score_event(ev("task.deleted", T0), "actor", before, W).stats
+    assert unchanged == before
 
 
 # --- diminishing returns -------------------------------------------------------------------------

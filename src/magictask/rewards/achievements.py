@@ -128,6 +128,14 @@ def evaluate(metrics: Mapping[str, int], already_unlocked: Set[str]) -> list[Ach
     return out
 
 
+def newly_unlocked(metrics: Mapping[str, int], already_unlocked: Set[str]) -> list[Achievement]:
+    """The achievements `evaluate` would report as newly unlocked, in catalogue order, without building a
+    progress row for every achievement (the worker asks this for every user a batch touched)."""
+    return [
+        a for a in ACHIEVEMENTS if a.key not in already_unlocked and metrics.get(a.metric, 0) >= a.threshold
+    ]
+
+
 def metric_increments(
     facts: EventFacts, role: Role, local_time: datetime, *, weights: ScoringWeights = DEFAULT_WEIGHTS
 ) -> dict[str, int]:

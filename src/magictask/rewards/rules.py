@@ -160,7 +160,7 @@ class Award:
 
     @property
     def raw(self) -> float:
-        return self.base * math.prod(f.value for f in self.multipliers) + sum(b.value for b in self.bonuses)
+        return _raw(self.base, self.multipliers, self.bonuses)
 
     def explanation(self) -> dict[str, JSON]:
         """JSON-serialisable: what the ledger row stores and the user is shown."""
@@ -195,6 +195,11 @@ class Award:
 class Scored:
     award: Award
     stats: UserStats  # the recipient's stats after this event: persist them
+
+
+def _raw(base: int, multipliers: Iterable[Factor], bonuses: Iterable[Factor]) -> float:
+    """The unrounded amount: base x every multiplier + every bonus."""
+    return base * math.prod([f.value for f in multipliers]) + sum([b.value for b in bonuses])
 
 
 def round_xp(raw: float) -> int:
@@ -262,7 +267,7 @@ class _Draft:
         return value
 
     def amount(self) -> float:
-        return self.base * math.prod(f.value for f in self.multipliers)
+        return self.base * math.prod([f.value for f in self.multipliers])
 
 
 def _zero(reason: str) -> _Draft:
@@ -274,7 +279,11 @@ def _zero(reason: str) -> _Draft:
 
 def _count_recent(times: tuple[datetime, ...], at: datetime, window_seconds: int) -> int:
     """How many earlier occurrences fall in the sliding window ending at `at`."""
+    if not times:
+        return 0
     start = at - timedelta(seconds=window_seconds)
+    if min(times) > start:  # the common case, all inside: no per-item Python loop
+        return len(times)
     return sum(1 for t in times if t > start)
 
 
@@ -285,6 +294,9 @@ def _remember(
     start = at - timedelta(seconds=window_seconds)
     out: dict[str, tuple[datetime, ...]] = {}
     for k, times in table.items():
+        if times and min(times) > start:  # nothing expired: keep the tuple as it is
+            out[k] = times
+            continue
         kept = tuple(t for t in times if t > start)
         if kept:
             out[k] = kept
@@ -383,21 +395,21 @@ def score_event(facts: EventFacts, role: Role, stats: UserStats, weights: Scorin
         _apply_decays(d, facts, role, stats, weights, peer)
         if role == "actor" and facts.type in ACTIVITY_TYPES and not d.no_bonus:
             _apply_streak(d, facts, stats, weights, today)
+    multipliers, bonuses = tuple(d.multipliers), tuple(d.bonuses)
     award = Award(
         user_id=stats.user_id,
         role=role,
         event_type=facts.type,
-        xp=0,
+        xp=round_xp(_raw(d.base, multipliers, bonuses)),  # == round_xp(award.raw)
         base_name=d.base_name,
         base=d.base,
-        multipliers=tuple(d.multipliers),
-        bonuses=tuple(d.bonuses),
+        multipliers=multipliers,
+        bonuses=bonuses,
         caps=tuple(d.caps),
         reasons=tuple(d.reasons),
         weights_version=weights.version,
         streak=d.streak,
     )
-    award = replace(award, xp=round_xp(award.raw))
     return Scored(award, _next_stats(facts, role, stats, weights, today, peer, d.streak))
 
 
@@ -456,16 +468,27 @@ def _next_stats(
     peer: str | None,
     streak: StreakUpdate | None,
 ) -> UserStats:
-    new = stats
     at = facts.occurred_at
-    if streak is not None:
-        new = replace(new, streak=streak.state)
-    if role == "actor" and facts.type in _REPEAT_TYPES:
-        new = replace(
-            new, recent_actions=_remember(stats.recent_actions, facts.type, at, w.repeat_window_seconds)
-        )
-    if peer is not None:
-        new = replace(new, recent_peers=_remember(stats.recent_peers, peer, at, w.pair_window_seconds))
-    if role == "actor" and facts.type == "user.login":
-        new = replace(new, last_login_date=max(today, stats.last_login_date or today))
-    return new
+    actor = role == "actor"
+    remember_action = actor and facts.type in _REPEAT_TYPES
+    login = actor and facts.type == "user.login"
+    if streak is None and not remember_action and peer is None and not login:
+        return stats
+    # One new object however many fields change (this runs for every award).
+    return UserStats(
+        user_id=stats.user_id,
+        time_zone=stats.time_zone,
+        skip_weekends=stats.skip_weekends,
+        streak=streak.state if streak is not None else stats.streak,
+        last_login_date=max(today, stats.last_login_date or today) if login else stats.last_login_date,
+        recent_actions=(
+            _remember(stats.recent_actions, facts.type, at, w.repeat_window_seconds)
+            if remember_action
+            else stats.recent_actions
+        ),
+        recent_peers=(
+            _remember(stats.recent_peers, peer, at, w.pair_window_seconds)
+            if peer is not None
+            else stats.recent_peers
+        ),
+    )

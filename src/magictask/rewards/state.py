@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from magictask.rewards.rules import UserStats
 from magictask.rewards.streaks import StreakState
 
@@ -54,3 +56,23 @@ def dump_stats(stats: UserStats, distinct: dict[str, list[str]]) -> dict[str, An
         # Members counted by distinct-set achievements (e.g. people appreciated).
         "distinct": distinct,
     }
+
+
+def dump_stats_json(stats: UserStats, distinct: dict[str, list[str]]) -> str:
+    """`dump_stats` as JSON text, the form the worker writes: orjson renders the timestamps itself (the same
+    ISO 8601 text as `datetime.isoformat`), so no intermediate string per timestamp is built."""
+    s = stats.streak
+    return orjson.dumps(
+        {
+            "streak": {
+                "current": s.current,
+                "longest": s.longest,
+                "last_active_date": s.last_active_date,
+                "freezes": s.freezes,
+            },
+            "last_login_date": stats.last_login_date,
+            "recent_actions": {k: v for k, v in stats.recent_actions.items() if v},
+            "recent_peers": {k: v for k, v in stats.recent_peers.items() if v},
+            "distinct": distinct,
+        }
+    ).decode()

@@ -16,7 +16,7 @@ Rules (all pure, see `update_streak`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Literal
@@ -114,8 +114,7 @@ def update_streak(
             current, outcome = 1, "broken"
 
     earned = current % freeze_every == 0 and freezes < max_freezes
-    new = replace(
-        state,
+    new = StreakState(
         current=current,
         longest=max(state.longest, current),
         last_active_date=today,
