@@ -2,7 +2,7 @@
 requests, cohort table time. Prints figures; asserts nothing.
 
     .venv/bin/python bench/leaderboard_bench.py --rows 1000000          # ~4 min
-    .venv/bin/python bench/leaderboard_bench.py                         # 10M ledger rows, ~30 min
+    .venv/bin/python bench/leaderboard_bench.py                         # 10M ledger rows, ~15-20 min
     .venv/bin/python bench/leaderboard_bench.py --rows 200000 --users 20000 --workspaces 200   # smoke
 
 By default it starts its own embedded PostgreSQL (the `magictask up` one, durable settings) in a
@@ -13,9 +13,14 @@ Measured, after loading:
 - refresh: the worker's cycle (`refresh_leaderboards`: the live view) after a 5-minute batch of new XP;
   the first build; the daily period view and the monthly history view; with `--compare`, the
   alternative of one daily view over the whole ledger.
-- reads: the board query on the read session, and the whole service call (membership check, workspace,
-  board), from one client and from `--concurrency` concurrent ones; workspaces drawn per membership, so big workspaces
-  are read as often as they have members; windows week/month/all 50/30/20, one in ten for a team.
+- reads, baseline: the one-page board query the service ran before the board cache
+  (bench/leaderboard_baseline.py), on the read session, from one client and from `--concurrency` concurrent
+  ones; workspaces drawn per membership, so big workspaces are read as often as they have members; windows
+  week/month/all 50/30/20, one in ten for a team.
+- reads through the board cache (an embedded Valkey, or `--redis-url`): the database time of a miss (the
+  whole ranked list), the service call cold (every read a miss) and warm (every list filled once), the
+  largest workspace cold and warm, and the full HTTP GET through the ASGI app (authentication, access check,
+  cache, JSON) cold and warm.
 - analytics: retention cohorts (12 x 12), activity (30 days) and the gamification comparison, on the
   largest workspace and a median one.
 - `--explain`: EXPLAIN (ANALYZE, BUFFERS) of the board, cohort and refresh queries.
@@ -48,16 +53,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import leaderboard_baseline as board_repo
 from bench.leaderboard_data import Generated, Shape, generate, percentile, utcnow
 from magictask.accounts.models import User
+from magictask.accounts.tokens import issue_token
 from magictask.analytics import repository as analytics_repo
 from magictask.analytics import service as analytics
+from magictask.app import create_app
+from magictask.config import Settings
 from magictask.db import async_url, make_engine, make_sessionmaker, sync_url
-from magictask.leaderboards import repository as board_repo
+from magictask.leaderboards import repository as ranking_repo
 from magictask.leaderboards import service as boards
+from magictask.leaderboards.cache import BoardCache
 from magictask.leaderboards.refresher import refresh_leaderboards
 from magictask.leaderboards.windows import window_bounds
 from magictask.migrate import upgrade_to_head
+from magictask.redis import make_redis
 from magictask.replica import ReadDatabase
 
 console = Console()
@@ -257,9 +268,25 @@ async def run_concurrently(
     return latencies, time.perf_counter() - t0
 
 
-def report(title: str, latencies: dict[str, list[float]], wall: float) -> dict[str, float]:
+def cache_results() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    return {
+        r: REGISTRY.get_sample_value("magictask_leaderboard_cache_reads_total", {"result": r}) or 0.0
+        for r in ("hit", "miss", "unkept", "bypass")
+    }
+
+
+def report(
+    title: str, latencies: dict[str, list[float]], wall: float, cache_before: dict[str, float] | None = None
+) -> dict[str, float]:
     everything = [v for values in latencies.values() for v in values]
     rate = f", {len(everything) / wall:,.0f}/s" if wall > 0 else ""
+    if cache_before is not None:
+        after = cache_results()
+        rate += ", cache " + " ".join(
+            f"{k} {after[k] - cache_before[k]:.0f}" for k in after if after[k] > cache_before[k]
+        )
     line(
         f"{title}: p50 / p95 / p99 ({len(everything)} requests{rate})",
         f"{ms(percentile(everything, 0.5))} / {ms(percentile(everything, 0.95))} / {ms(percentile(everything, 0.99))}",
@@ -329,37 +356,198 @@ async def bench_reads(
     lat, wall = await run_concurrently(requests, concurrency, board_query)
     out["query"] = report(f"board query on the read session, {concurrency} clients", lat, wall)
 
-    sessionmaker = make_sessionmaker(engine)
-    users: dict[uuid.UUID, User] = {}
-
-    async def service_call(workspace: int | None = None) -> str:
-        ws, viewer, window, team, _tz = sampler.pick(workspace)
-        async with sessionmaker() as session:
-            user = users.get(viewer) or await session.get(User, viewer)
-            assert user is not None
-            users[viewer] = user
-            await boards.get_leaderboard(
-                session,
-                reads,
-                user,
-                ws,
-                window=window,  # type: ignore[arg-type]
-                team_id=team,
-                limit=50,
-                cursor=None,
-                around=1,
-            )
-        return window + (" (team)" if team else "")
-
-    await run_concurrently(100, concurrency, service_call)
-    lat, wall = await run_concurrently(requests, concurrency, service_call)
-    out["service"] = report("service call (membership check + board)", lat, wall)
-
     largest = max(sampler.by_ws, key=lambda k: len(sampler.by_ws[k]))
     size = len(sampler.by_ws[largest])
     lat, wall = await run_concurrently(max(200, requests // 5), 1, lambda: board_query(largest))
     out["largest"] = report(f"board query, largest workspace ({size:,} members), 1 client", lat, wall)
     line("machine", load())
+    return out
+
+
+# ---- reads through the board cache -------------------------------------------------------------------
+
+
+Pick = tuple[uuid.UUID, uuid.UUID, str, uuid.UUID | None, str]
+
+
+async def load_users(engine: AsyncEngine, ids: set[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """The viewers, loaded before timing (a request gets its user from authentication)."""
+    from sqlalchemy import select
+
+    async with make_sessionmaker(engine)() as session:
+        found = (await session.scalars(select(User).where(User.id.in_(list(ids))))).all()
+        session.expunge_all()
+    return {u.id: u for u in found}
+
+
+async def warm_cache(engine: AsyncEngine, cache: BoardCache, data: Generated) -> float:
+    """Fill every (workspace, window) list once, smallest workspaces first (the big ones, read most, are
+    the most recently used when memory runs out); returns the seconds it took."""
+    now = utcnow()
+    async with engine.connect() as conn:
+        computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
+    sizes: dict[int, int] = defaultdict(int)
+    for m in data.memberships:
+        sizes[m.workspace] += 1
+    t0 = time.perf_counter()
+    for k in sorted(range(len(data.workspaces)), key=lambda k: sizes[k]):
+        ws = data.workspaces[k]
+        token = await cache.token(ws)
+        for window in ("week", "month", "all"):
+            bounds = window_bounds(window, data.zones[k], now)  # type: ignore[arg-type]
+            await cache.ranking(
+                ws,
+                window,
+                bounds.period_start,
+                bounds.period_end,
+                computed_at=computed_at,
+                token=token,  # type: ignore[arg-type]
+            )
+    return time.perf_counter() - t0
+
+
+async def bench_cached_reads(
+    engine: AsyncEngine, redis_url: str, data: Generated, requests: int, concurrency: int
+) -> dict[str, dict[str, float]]:
+    console.rule("[bold]Leaderboard reads through the board cache")
+    line("machine", load())
+    redis = make_redis(redis_url)
+    reads = ReadDatabase(engine)
+    cache = BoardCache(redis, reads)
+    sampler = Sampler(engine, data, random.Random(11))
+    await sampler.load_teams()
+    now = utcnow()
+    out: dict[str, dict[str, float]] = {}
+    picks: list[Pick] = [sampler.pick() for _ in range(requests * 3)]
+    largest = max(sampler.by_ws, key=lambda k: len(sampler.by_ws[k]))
+    size = len(sampler.by_ws[largest])
+    big: list[Pick] = [sampler.pick(largest) for _ in range(max(200, requests // 5))]
+    users = await load_users(engine, {p[1] for p in picks + big})
+
+    # What a miss costs in the database: the whole ranked list of a (workspace, window).
+    server: dict[str, list[float]] = defaultdict(list)
+    for ws, _viewer, window, _team, tz in picks[: min(400, requests // 4)] + big[:50]:
+        bounds = window_bounds(window, tz, now)  # type: ignore[arg-type]
+        params: dict[str, Any] = {"workspace_id": ws}
+        scores = ranking_repo._ALL_TIME_SCORES
+        if window != "all":
+            scores = ranking_repo._PERIOD_SCORES
+            params.update(period=window, period_start=bounds.period_start, period_end=bounds.period_end)
+        sql = ranking_repo._RANKING.format(scores=scores)
+        async with engine.connect() as conn:
+            plan = await conn.execute(text(f"explain (analyze, timing off, format json) {sql}"), params)
+            label = "largest workspace" if ws == data.workspaces[largest] else window
+            server[label].append(plan.scalar_one()[0]["Execution Time"] / 1000)
+    report("fill query (a miss), execution time in the database", server, 0.0)
+
+    queue = iter(picks)
+    sessionmaker = make_sessionmaker(engine)
+
+    async def service_call(pick: Pick | None = None, cold: bool = False) -> str:
+        ws, viewer, window, team, _tz = pick or next(queue)
+        if cold:
+            cache.clear()
+        async with sessionmaker() as session:
+            await boards.get_leaderboard(
+                session, cache, users[viewer], ws, window=window, team_id=team, limit=50, cursor=None, around=1,  # type: ignore[arg-type]
+            )  # fmt: skip
+        return window + (" (team)" if team else "")
+
+    cold_n = max(100, requests // 8)
+    before = cache_results()
+    lat, wall = await run_concurrently(cold_n, 1, partial(service_call, cold=True))
+    out["service_cold"] = report("service call, cold (every read a miss), 1 client", lat, wall, before)
+    warm_s = await warm_cache(engine, cache, data)
+    line(
+        f"warm-up: every (workspace, window) list filled once ({len(data.workspaces) * 3:,})",
+        f"{warm_s:.1f} s, {cache.rows_held:,} members held",
+    )
+    before = cache_results()
+    lat, wall = await run_concurrently(requests // 2, 1, service_call)
+    out["service_warm_1"] = report("service call, warm, 1 client", lat, wall, before)
+    before = cache_results()
+    lat, wall = await run_concurrently(requests, concurrency, service_call)
+    out["service_warm"] = report(f"service call, warm, {concurrency} clients", lat, wall, before)
+    big_queue = iter(big)
+    before = cache_results()
+    lat, wall = await run_concurrently(len(big) // 2, 1, lambda: service_call(next(big_queue)))
+    out["largest_warm"] = report(
+        f"service call, largest workspace ({size:,} members), warm", lat, wall, before
+    )
+    before = cache_results()
+    lat, wall = await run_concurrently(len(big) // 2, 1, lambda: service_call(next(big_queue), cold=True))
+    out["largest_cold"] = report(
+        f"service call, largest workspace ({size:,} members), cold", lat, wall, before
+    )
+
+    async def token_only() -> str:
+        await cache.token(data.workspaces[0])
+        return "redis token"
+
+    lat, wall = await run_concurrently(requests // 2, 1, token_only)
+    report("of which: the Redis token read (SET NX GET), 1 client", lat, wall)
+    out.update(await bench_http(engine, redis_url, data, picks[requests * 2 :], requests, concurrency))
+    line("machine", load())
+    await redis.aclose()
+    return out
+
+
+async def bench_http(
+    engine: AsyncEngine, redis_url: str, data: Generated, picks: list[Pick], requests: int, concurrency: int
+) -> dict[str, dict[str, float]]:
+    """GET /api/v1/workspaces/{id}/leaderboard through the ASGI app in process: authentication, the access
+    check, the cache, the JSON body. No network, no uvicorn."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    out: dict[str, dict[str, float]] = {}
+    headers: dict[uuid.UUID, dict[str, str]] = {}
+    async with make_sessionmaker(engine)() as session:
+        for viewer in {p[1] for p in picks}:
+            _, secret = await issue_token(
+                session, viewer, kind="session", name="bench", ttl=timedelta(days=1)
+            )
+            headers[viewer] = {"Authorization": f"Bearer {secret}"}
+        # Touched, as a token in use is (authentication writes `last_used_at` at most once a minute).
+        await session.execute(text("update api_tokens set last_used_at = now() where name = 'bench'"))
+        await session.commit()
+    settings = Settings(
+        database_url=str(engine.url.render_as_string(hide_password=False)),
+        redis_url=redis_url,
+        secret_key="bench",
+        db_pool_size=concurrency + 2,
+    )
+    app = create_app(settings)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
+        cache: BoardCache = app.state.board_cache
+        queue = iter(picks * 3)
+
+        async def get(cold: bool = False) -> str:
+            ws, viewer, window, team, _tz = next(queue)
+            if cold:
+                cache.clear()
+            params = {"window": window, **({"team": str(team)} if team else {})}
+            r = await client.get(
+                f"/api/v1/workspaces/{ws}/leaderboard", params=params, headers=headers[viewer]
+            )
+            assert r.status_code == 200, r.text
+            return window + (" (team)" if team else "")
+
+        before = cache_results()
+        lat, wall = await run_concurrently(max(100, requests // 8), 1, partial(get, cold=True))
+        out["http_cold"] = report(
+            "HTTP GET (auth + access + board + JSON), cold, 1 client", lat, wall, before
+        )
+        await warm_cache(engine, cache, data)
+        before = cache_results()
+        lat, wall = await run_concurrently(requests // 2, 1, get)
+        out["http_warm_1"] = report("HTTP GET, warm, 1 client", lat, wall, before)
+        before = cache_results()
+        lat, wall = await run_concurrently(requests, concurrency, get)
+        out["http_warm"] = report(f"HTTP GET, warm, {concurrency} clients", lat, wall, before)
     return out
 
 
@@ -424,6 +612,16 @@ async def explain(engine: AsyncEngine, data: Generated) -> None:
         ),
         ("board, all time", board, base),
         (
+            "board cache fill: the whole ranked list, week",
+            ranking_repo._RANKING.format(scores=ranking_repo._PERIOD_SCORES),
+            {
+                "workspace_id": ws,
+                "period": "week",
+                "period_start": bounds.period_start,
+                "period_end": bounds.period_end,
+            },
+        ),
+        (
             "cohort cells",
             "with "
             + analytics_repo._JOINS
@@ -466,6 +664,13 @@ async def main(args: argparse.Namespace) -> None:
         embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="mt-lb-bench-")))
         admin = async_url(embedded.start(timeout=120))
         admin = make_url(admin).set(database="postgres").render_as_string(hide_password=False)
+    valkey = None
+    redis_url = args.redis_url
+    if not redis_url:
+        from magictask.embedded import EmbeddedValkey
+
+        valkey = EmbeddedValkey(Path(tempfile.mkdtemp(prefix="mt-lb-bench-valkey-")))
+        redis_url = valkey.start()
     name = f"magictask_bench_{uuid.uuid4().hex[:8]}"
     admin_conn = await asyncpg.connect(sync_url(admin))
     await admin_conn.execute(f'create database "{name}"')
@@ -500,6 +705,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         await bench_refresh(engine, data, shape, args.compare)
         await bench_reads(engine, data, args.requests, args.concurrency)
+        await bench_cached_reads(engine, redis_url, data, args.requests, args.concurrency)
         await bench_analytics(engine, data)
         if args.explain:
             await explain(engine, data)
@@ -510,6 +716,11 @@ async def main(args: argparse.Namespace) -> None:
         else:
             await admin_conn.execute(f'drop database if exists "{name}" with (force)')
         await admin_conn.close()
+        if valkey is not None:
+            valkey.stop()
+            import shutil
+
+            shutil.rmtree(valkey.data_dir, ignore_errors=True)
         if embedded is not None:
             embedded.stop()
             if not args.keep:
@@ -527,6 +738,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=4000, help="Leaderboard reads per measurement")
     p.add_argument("--concurrency", type=int, default=4, help="Concurrent readers")
     p.add_argument("--admin-url", help="An existing server's maintenance database (default: embedded)")
+    p.add_argument("--redis-url", help="A Redis/Valkey for the board cache (default: an embedded Valkey)")
     p.add_argument("--compare", action="store_true", help="Also time one daily view over the whole ledger")
     p.add_argument(
         "--explain", action="store_true", help="Print EXPLAIN (ANALYZE, BUFFERS) of the hot queries"

@@ -10,8 +10,8 @@ Validity. A list answers a read only while all of these hold:
    leaderboard opt-out — writes a new token after its transaction commits (`on_committed`, a committed-event
    listener), so every API process sees it on its next read. The token is read before the list's
    snapshot is taken, so a fill racing with a change is stored under the old token and never served;
-3. it is younger than `max_age` (a bound on staleness if an invalidation is lost, e.g. Redis unreachable
-   at that moment).
+3. it is younger than `max_age` (five minutes, the refresh period: a bound on staleness if an
+   invalidation is lost, e.g. Redis unreachable at that moment).
 
 Team boards need no list of their own: the team's current members are read on the primary with the access
 check, and the team's board is derived from the workspace's list (`standings.Ranking.board_for`).
@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_KEY = "leaderboard:token:{}"
 TOKEN_TTL_SECONDS = 86_400  # a workspace nobody reads for a day loses its token: the next read makes one
-DEFAULT_MAX_ROWS = 500_000  # members held over all lists (~250 B each)
-DEFAULT_MAX_AGE_SECONDS = 60.0
+DEFAULT_MAX_ROWS = 300_000  # members held over all lists: ~550 B each, so ~165 MB at most
+DEFAULT_MAX_AGE_SECONDS = 300.0  # the refresh period: a lost invalidation is no staler than the standings
 
 # Events after which a workspace's boards must be rebuilt (standings themselves change only by refresh).
 WORKSPACE_CHANGES = frozenset({types.MEMBER_JOINED, types.MEMBER_LEFT, types.WORKSPACE_UPDATED})
