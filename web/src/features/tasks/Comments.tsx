@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Popover } from "radix-ui";
 import { Pencil, SmilePlus, Trash2 } from "lucide-react";
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
@@ -160,6 +160,8 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
   /** The comment being edited inline (one at a time) and its unsaved text. */
   const [editing, setEditing] = useState<{ id: string; draft: string } | null>(null);
   const editButtons = useRef(new Map<string, HTMLButtonElement>());
+  // The whole editor (its Save and Cancel too) scrolls into view when it opens, not just the textarea.
+  const revealEditor = useCallback((el: HTMLDivElement | null) => el?.scrollIntoView?.({ block: "nearest" }), []);
   const comments = useQuery({
     queryKey: qk.comments(taskId),
     queryFn: async () => (await unwrap(api.GET("/api/v1/tasks/{task_id}/comments", { params: { path: { task_id: taskId }, query: { limit: 100 } } }))).items,
@@ -297,7 +299,7 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
               )}
             </div>
             {editing?.id === c.id ? (
-              <div className="stack comment-edit" role="group" aria-label="Editing your comment">
+              <div className="stack comment-edit" ref={revealEditor} role="group" aria-label="Editing your comment">
                 <MentionTextarea
                   value={editing.draft}
                   onChange={(v) => setEditing({ id: c.id, draft: v })}
