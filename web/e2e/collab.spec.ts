@@ -178,6 +178,51 @@ test("B is mentioned in a comment and gets a live notification", async () => {
   await expect(B.page.getByTestId("task-presence")).toHaveAttribute("title", /Ada Lovelace/);
 });
 
+test("A edits her comment inline and B sees it change live", async () => {
+  await A.page.goto(boardUrl);
+  await B.page.goto(boardUrl);
+  await openTask(A.page, "Design the landing page");
+  await openTask(B.page, "Design the landing page");
+  const onA = A.page.getByTestId("comment").filter({ hasText: "can you review" });
+  const onB = B.page.getByTestId("comment").filter({ hasText: "can you review" });
+  await expect(onB).toBeVisible();
+  await expect(onB.getByText("(edited)")).toHaveCount(0);
+  await expect(onB.getByRole("button", { name: "Edit comment" })).toHaveCount(0); // only the author edits
+  await expect(B.page.getByTestId("task-presence")).toHaveAttribute("title", /Ada Lovelace/); // B is in the task's room
+
+  // Escape cancels the edit and leaves the drawer open.
+  await onA.getByRole("button", { name: "Edit comment" }).click();
+  const box = A.page.getByTestId("comment-edit-input");
+  await expect(box).toBeFocused();
+  await expect(box).toHaveValue("Looks great @GraceHopper can you review the hero copy?");
+  await box.press("Escape");
+  await expect(box).toBeHidden();
+  await expect(A.page.getByTestId("task-drawer")).toBeVisible();
+  await expect(onA.getByRole("button", { name: "Edit comment" })).toBeFocused();
+
+  // Edit for real: mention autocomplete works in the edit box; Ctrl+Enter saves.
+  await onA.getByRole("button", { name: "Edit comment" }).click();
+  await box.press("ControlOrMeta+a");
+  await box.pressSequentially("Looks great @Gra");
+  await expect(A.page.getByRole("option", { name: /Grace Hopper/ })).toBeVisible();
+  await box.press("Enter");
+  await box.pressSequentially("can you review the hero copy and the CTA by Friday?");
+  await shot(A.page, "comment-editing-light-desktop");
+  await box.press("Control+Enter");
+  await expect(box).toBeHidden();
+  await expect(onA).toContainText("the CTA by Friday?");
+  await expect(onA.getByText("(edited)")).toBeVisible();
+  await expect(onA.locator(".mention", { hasText: "@GraceHopper" })).toBeVisible();
+
+  // B's drawer follows without a reload (comment.updated).
+  await expect(onB).toContainText("can you review the hero copy and the CTA by Friday?");
+  await expect(onB.getByText("(edited)")).toBeVisible();
+  await shot(B.page, "comment-edited-light-desktop");
+  // And it stuck on the server.
+  await A.page.reload();
+  await expect(A.page.getByTestId("comment").filter({ hasText: "the CTA by Friday?" }).getByText("(edited)")).toBeVisible();
+});
+
 test("after a lost connection the app resyncs what it missed", async () => {
   await A.page.goto(boardUrl);
   await expect(A.page.getByText("Live", { exact: true })).toBeVisible();

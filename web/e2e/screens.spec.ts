@@ -64,6 +64,7 @@ test.beforeAll(async ({ browser }) => {
   await post(req, `/api/v1/tasks/${featured.id}/comments`, { body: "First draft is in Figma. @LeoPark can you check the contrast on dark?" });
   await post(req, `/api/v1/tasks/${featured.id}/reactions`, { emoji: "🚀" });
   for (const t of created.slice(6)) await post(req, `/api/v1/tasks/${t.id}/complete`, { version: t.version });
+  await post(req, "/api/v1/me/tokens", { name: "CI deploy (GitHub Actions)" });
   storage = await ctx.storageState();
   await ctx.close();
 });
@@ -79,9 +80,11 @@ const SCREENS: [string, (p: Page) => Promise<void>][] = [
   ["members", async (p) => { await p.goto(`/w/${ws.id}/members`); await expect(p.getByText("Sam Rivera")).toBeVisible(); }],
   ["settings", async (p) => { await p.goto(`/w/${ws.id}/settings`); await expect(p.getByLabel("Task completed")).toBeVisible(); }],
   ["analytics", async (p) => { await p.goto(`/w/${ws.id}/analytics`); await expect(p.getByTestId("activity-chart")).toBeVisible(); await expect(p.getByRole("heading", { name: "Gamification on vs off" })).toBeVisible(); }],
-  ["account", async (p) => { await p.goto(`/w/${ws.id}/account`); await expect(p.getByLabel("Time zone")).toBeVisible(); }],
+  ["account", async (p) => { await p.goto(`/w/${ws.id}/account`); await expect(p.getByLabel("Time zone")).toBeVisible(); await expect(p.getByTestId("api-token").first()).toBeVisible(); }],
+  // Once the shell is complete (the page re-mounts into it when the workspaces arrive), scroll to the tokens.
+  ["account-tokens", async (p) => { await p.goto(`/w/${ws.id}/account`); await expect(p.getByTestId("user-menu")).toBeVisible(); await p.getByTestId("api-token").first().scrollIntoViewIfNeeded(); }],
 ];
-const AXE_SCREENS = new Set(["home", "board", "task", "list", "settings"]);
+const AXE_SCREENS = new Set(["home", "board", "task", "list", "settings", "account"]);
 
 for (const theme of ["light", "dark"] as const) {
   for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
