@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,81 +61,188 @@ async def find_scoring(
     return await session.scalar(query)
 
 
-# Bulk writes of the reward worker. Each is one statement with one array parameter per column, so its
-# text never changes (prepared once, no per-batch SQL compilation) and any batch size fits in a handful
-# of parameters.
+# The reward worker's statements. Each is constant text with one array parameter per column, so it is
+# prepared once per connection (no per-batch SQL compilation, no IN list whose length changes the text) and
+# any batch size fits in a handful of parameters. Reads come back as plain rows, never ORM entities.
 
+_UNPROCESSED = "processed_at is null and dead_lettered_at is null"
+_EVENT_COLUMNS = "id, type, actor_id, workspace_id, task_id, payload, created_at"
+
+_LOCK_EVENTS = text(
+    f"select {_EVENT_COLUMNS} from events where id = any(cast(:ids as bigint[])) and {_UNPROCESSED} "
+    "order by id for update"
+)
+
+# The batch's unprocessed events plus any older unprocessed event of the same actors (a lost stream append),
+# in one statement: `wanted` is the batch itself, `older` the actors' older events. The final lookup is by
+# primary key (`= any(array(...))`), so its cost does not grow with the events table.
+_LOCK_EVENTS_WITH_OLDER = text(
+    f"""
+    with wanted as (
+        select id, actor_id from events where id = any(cast(:ids as bigint[])) and {_UNPROCESSED}
+    ), older as (
+        select o.id from events o
+        where o.actor_id in (select actor_id from wanted)
+          and o.id < (select max(id) from wanted)
+          and o.processed_at is null and o.dead_lettered_at is null
+    )
+    select {_EVENT_COLUMNS} from events
+    where id = any(array(select id from wanted union select id from older)) and {_UNPROCESSED}
+    order by id for update
+    """
+)
+
+_OLDER_UNPROCESSED = text(
+    f"""
+    select id from events
+    where actor_id = (select actor_id from events where id = :id) and id < :id and {_UNPROCESSED}
+    order by id
+    """
+)
+
+_WORKSPACE_SCORING = text(
+    """
+    select w.id, w.gamification_enabled, s.weights, s.version
+    from workspaces w left join workspace_scoring s on s.workspace_id = w.id
+    where w.id = any(cast(:ids as uuid[]))
+    """
+)
+
+_COMPLETION_HISTORY = text(
+    """
+    select task_id, user_id, event_type, delta from xp_ledger
+    where task_id = any(cast(:tasks as uuid[])) and event_type in ('task.completed', 'task.reopened')
+    order by task_id, id
+    """
+)
+
+# Stats rows with what scoring needs beside them (the user's zone and weekend setting, the achievements
+# already unlocked), locked in a fixed order so concurrent batches cannot deadlock.
+_LOCK_STATS = text(
+    """
+    select s.user_id, s.xp_total, s.level, s.counters, s.state, s.version, u.timezone, u.skip_weekends,
+           array(select a.achievement_key from user_achievements a where a.user_id = s.user_id) as unlocked
+    from user_stats s join users u on u.id = s.user_id
+    where s.user_id = any(cast(:users as uuid[]))
+    order by s.user_id
+    for update of s
+    """
+)
+
+# A stats row for each of these users that still exists (a deleted account gets none and is skipped).
 _ENSURE_STATS = text(
-    "insert into user_stats (user_id) select unnest(cast(:users as uuid[])) on conflict do nothing"
-)
-
-_INSERT_LEDGER = text(
     """
-    insert into xp_ledger (event_id, user_id, workspace_id, task_id, event_type, role, delta, explanation, occurred_at)
-    select e, u, w, t, ty, r, d, x::jsonb, o
-    from unnest(cast(:e as bigint[]), cast(:u as uuid[]), cast(:w as uuid[]), cast(:t as uuid[]),
-                cast(:ty as text[]), cast(:r as text[]), cast(:d as int[]), cast(:x as text[]),
-                cast(:o as timestamptz[])) as v(e, u, w, t, ty, r, d, x, o)
-    on conflict on constraint uq_xp_ledger_event_user do nothing
-    returning event_id, user_id
-    """
-)
-
-_UPDATE_STATS = text(
-    """
-    update user_stats s
-    set xp_total = v.xp, level = v.lvl, streak_current = v.sc, streak_longest = v.sl, freezes = v.fr,
-        counters = v.counters::jsonb, state = v.state::jsonb, version = s.version + 1, updated_at = now()
-    from unnest(cast(:u as uuid[]), cast(:ver as int[]), cast(:xp as bigint[]), cast(:lvl as int[]),
-                cast(:sc as int[]), cast(:sl as int[]), cast(:fr as int[]), cast(:counters as text[]),
-                cast(:state as text[])) as v(user_id, ver, xp, lvl, sc, sl, fr, counters, state)
-    where s.user_id = v.user_id and s.version = v.ver
-    returning s.user_id
-    """
-)
-
-_INSERT_ACHIEVEMENTS = text(
-    """
-    insert into user_achievements (user_id, achievement_key, event_id)
-    select * from unnest(cast(:u as uuid[]), cast(:k as text[]), cast(:e as bigint[]))
+    insert into user_stats (user_id)
+    select id from users where id = any(cast(:users as uuid[])) order by id
     on conflict do nothing
     """
 )
 
+# Ledger rows (unique per event and recipient) and the events' processed mark in one statement. The event's
+# own columns (workspace, task, type, time) are copied from its row, so only five arrays are sent. Returns only
+# the (event, user) pairs NOT inserted because they already existed: normally none.
+_INSERT_LEDGER_AND_MARK = text(
+    """
+    with mark as (
+        update events set processed_at = :now where id = any(cast(:events as bigint[]))
+    ), ins as (
+        insert into xp_ledger
+            (event_id, user_id, workspace_id, task_id, event_type, role, delta, explanation, occurred_at)
+        select v.e, v.u, ev.workspace_id, ev.task_id, ev.type, v.r, v.d, v.x::jsonb, ev.created_at
+        from unnest(cast(:e as bigint[]), cast(:u as uuid[]), cast(:r as text[]), cast(:d as int[]),
+                    cast(:x as text[])) as v(e, u, r, d, x)
+        join events ev on ev.id = v.e
+        on conflict on constraint uq_xp_ledger_event_user do nothing
+        returning event_id, user_id
+    )
+    select e, u from unnest(cast(:e as bigint[]), cast(:u as uuid[])) as v(e, u)
+    except all
+    select event_id, user_id from ins
+    """
+)
+
+_MARK_PROCESSED = text("update events set processed_at = :now where id = any(cast(:events as bigint[]))")
+
+# Version-checked stats and newly unlocked achievements in one statement; returns how many stats rows matched.
+_UPDATE_STATS_AND_ACHIEVEMENTS = text(
+    """
+    with ach as (
+        insert into user_achievements (user_id, achievement_key, event_id)
+        select * from unnest(cast(:au as uuid[]), cast(:ak as text[]), cast(:ae as bigint[]))
+        on conflict do nothing
+    ), upd as (
+        update user_stats s
+        set xp_total = v.xp, level = v.lvl, streak_current = v.sc, streak_longest = v.sl, freezes = v.fr,
+            counters = v.counters::jsonb, state = v.state::jsonb, version = s.version + 1, updated_at = now()
+        from unnest(cast(:u as uuid[]), cast(:ver as int[]), cast(:xp as bigint[]), cast(:lvl as int[]),
+                    cast(:sc as int[]), cast(:sl as int[]), cast(:fr as int[]), cast(:counters as text[]),
+                    cast(:state as text[])) as v(user_id, ver, xp, lvl, sc, sl, fr, counters, state)
+        where s.user_id = v.user_id and s.version = v.ver
+        returning 1
+    )
+    select count(*) from upd
+    """
+)
+
+
+async def lock_events(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[Any]:
+    """The batch's unprocessed events (with `include_older`, plus older unprocessed events of the same
+    actors), locked, in id order: (id, type, actor_id, workspace_id, task_id, payload, created_at)."""
+    statement = _LOCK_EVENTS_WITH_OLDER if include_older else _LOCK_EVENTS
+    return list(await session.execute(statement, {"ids": event_ids}))
+
+
+async def older_unprocessed(session: AsyncSession, event_id: int) -> list[int]:
+    return list(await session.scalars(_OLDER_UNPROCESSED, {"id": event_id}))
+
+
+async def workspace_scoring(session: AsyncSession, workspace_ids: list[uuid.UUID]) -> list[Any]:
+    """(workspace id, gamification enabled, weights or None, weights version or None) per workspace."""
+    return list(await session.execute(_WORKSPACE_SCORING, {"ids": workspace_ids}))
+
+
+async def completion_history(session: AsyncSession, task_ids: list[uuid.UUID]) -> list[Any]:
+    """The completion/reopen ledger rows of these tasks in award order: (task, user, event type, delta)."""
+    return list(await session.execute(_COMPLETION_HISTORY, {"tasks": task_ids}))
+
+
+async def lock_stats(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[Any]:
+    return list(await session.execute(_LOCK_STATS, {"users": user_ids}))
+
 
 async def ensure_stats_rows(session: AsyncSession, user_ids: list[uuid.UUID]) -> None:
-    await session.execute(_ENSURE_STATS, {"users": user_ids})
+    await session.execute(_ENSURE_STATS, {"users": sorted(user_ids)})
 
 
-async def insert_ledger(session: AsyncSession, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Returns the (event id, user id) pairs actually inserted (a redelivered event inserts none)."""
-    params = {
-        "e": [r["event_id"] for r in rows],
-        "u": [r["user_id"] for r in rows],
-        "w": [r["workspace_id"] for r in rows],
-        "t": [r["task_id"] for r in rows],
-        "ty": [r["event_type"] for r in rows],
-        "r": [r["role"] for r in rows],
-        "d": [r["delta"] for r in rows],
-        "x": [orjson.dumps(r["explanation"]).decode() for r in rows],
-        "o": [r["occurred_at"] for r in rows],
+async def insert_ledger_and_mark(
+    session: AsyncSession,
+    rows: list[tuple[int, uuid.UUID, str, int, str]],
+    event_ids: list[int],
+    now: datetime,
+) -> set[tuple[int, uuid.UUID]]:
+    """Insert ledger rows, each (event id, user id, role, delta, explanation as JSON text), and mark the
+    events processed. Returns the (event id, user id) pairs that were NOT inserted because an earlier delivery
+    had already awarded them."""
+    if not rows:
+        await session.execute(_MARK_PROCESSED, {"now": now, "events": event_ids})
+        return set()
+    e, u, r, d, x = zip(*rows, strict=True)
+    params = {"now": now, "events": event_ids, "e": e, "u": u, "r": r, "d": d, "x": x}
+    result = await session.execute(_INSERT_LEDGER_AND_MARK, params)
+    return {(int(event_id), user_id) for event_id, user_id in result}
+
+
+async def update_stats_and_achievements(
+    session: AsyncSession, rows: list[dict[str, Any]], unlocks: list[tuple[uuid.UUID, str, int | None]]
+) -> int:
+    """Write stats where the version is still the one read, and insert new achievements; returns how many
+    stats rows matched. `counters` and `state` are JSON text already."""
+    params: dict[str, Any] = {
+        key: [r[key] for r in rows] for key in ("u", "ver", "xp", "lvl", "sc", "sl", "fr")
     }
-    result = await session.execute(_INSERT_LEDGER, params)
-    return {(int(e), str(u)) for e, u in result}
-
-
-async def update_stats(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Write stats where the version is still the one read; returns how many rows matched."""
-    params = {key: [r[key] for r in rows] for key in ("u", "ver", "xp", "lvl", "sc", "sl", "fr")} | {
-        "counters": [orjson.dumps(r["counters"]).decode() for r in rows],
-        "state": [orjson.dumps(r["state"]).decode() for r in rows],
-    }
-    result = await session.execute(_UPDATE_STATS, params)
-    return len(result.all())
-
-
-async def insert_achievements(session: AsyncSession, rows: list[tuple[uuid.UUID, str, int | None]]) -> None:
-    await session.execute(
-        _INSERT_ACHIEVEMENTS,
-        {"u": [r[0] for r in rows], "k": [r[1] for r in rows], "e": [r[2] for r in rows]},
-    )
+    params["counters"] = [r["counters"] for r in rows]
+    params["state"] = [r["state"] for r in rows]
+    params["au"] = [u[0] for u in unlocks]
+    params["ak"] = [u[1] for u in unlocks]
+    params["ae"] = [u[2] for u in unlocks]
+    return int((await session.execute(_UPDATE_STATS_AND_ACHIEVEMENTS, params)).scalar_one())

@@ -9,22 +9,17 @@ achievements and the processed mark. Returns what to notify once the transaction
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, ColumnElement, and_, any_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from magictask.accounts.models import User
-from magictask.events.models import Event
 from magictask.kit.time import utcnow
 from magictask.rewards import achievements as ach
 from magictask.rewards import repository as repo
 from magictask.rewards.levels import level_for_xp
-from magictask.rewards.models import UserAchievement, UserStats, WorkspaceScoring, XpLedger
 from magictask.rewards.notify import Notification
 from magictask.rewards.rules import (
     Award,
@@ -35,10 +30,9 @@ from magictask.rewards.rules import (
     score_event,
 )
 from magictask.rewards.rules import UserStats as RuleStats
-from magictask.rewards.state import dump_stats, load_stats
+from magictask.rewards.state import dump_stats_json, load_stats
 from magictask.rewards.streaks import local_time
 from magictask.rewards.weights import DEFAULT_WEIGHTS, ScoringWeights
-from magictask.workspaces.models import Workspace
 
 
 class StatsVersionConflict(RuntimeError):
@@ -52,7 +46,7 @@ class BatchOutcome:
     notifications: list[Notification] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _UserState:
     user_id: uuid.UUID
     version: int
@@ -92,7 +86,8 @@ def _float(value: Any) -> float | None:
 
 
 class EventRow(Protocol):
-    """The columns of an `events` row the worker reads (an ORM object or a plain Core row)."""
+    """The columns of an `events` row the worker reads (a plain row from `repository.lock_events`, or an
+    ORM object)."""
 
     id: int
     type: str
@@ -101,17 +96,6 @@ class EventRow(Protocol):
     task_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime
-
-
-EVENT_COLUMNS = (
-    Event.id,
-    Event.type,
-    Event.actor_id,
-    Event.workspace_id,
-    Event.task_id,
-    Event.payload,
-    Event.created_at,
-)
 
 
 def facts_for(event: EventRow, prior: PriorCompletion | None) -> EventFacts:
@@ -136,16 +120,8 @@ async def _completion_history(session: AsyncSession, task_ids: set[uuid.UUID]) -
     """Per task: who holds its completion XP, how much the first completion awarded, whether it is held."""
     if not task_ids:
         return {}
-    rows = await session.execute(
-        select(XpLedger.task_id, XpLedger.user_id, XpLedger.event_type, XpLedger.delta)
-        .where(
-            XpLedger.task_id.in_(task_ids),
-            XpLedger.event_type.in_(("task.completed", "task.reopened")),
-        )
-        .order_by(XpLedger.task_id, XpLedger.id)
-    )
     out: dict[str, PriorCompletion] = {}
-    for task_id, user_id, event_type, delta in rows:
+    for task_id, user_id, event_type, delta in await repo.completion_history(session, list(task_ids)):
         key = str(task_id)
         prior = out.get(key)
         if event_type == "task.completed":
@@ -159,48 +135,36 @@ async def _completion_history(session: AsyncSession, task_ids: set[uuid.UUID]) -
     return out
 
 
-async def _load_users(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[str, _UserState]:
+def _user_state(row: Any) -> _UserState:
+    uid = str(row.user_id)
+    state = row.state or {}
+    return _UserState(
+        user_id=row.user_id,
+        version=row.version,
+        stats=load_stats(uid, state, row.timezone or "UTC", bool(row.skip_weekends)),
+        counters={k: int(v) for k, v in (row.counters or {}).items()},
+        distinct={k: list(v) for k, v in (state.get("distinct") or {}).items()},
+        xp_total=int(row.xp_total),
+        level_before=int(row.level),
+        unlocked=set(row.unlocked or ()),
+    )
+
+
+async def _load_users(session: AsyncSession, user_ids: set[str]) -> dict[str, _UserState]:
+    """The recipients' stats, locked. A user without a stats row yet gets one first (an extra round trip
+    only for users new to the worker)."""
     if not user_ids:
         return {}
-    await repo.ensure_stats_rows(session, sorted(user_ids))
-    rows = await session.execute(
-        select(
-            UserStats.user_id,
-            UserStats.xp_total,
-            UserStats.level,
-            UserStats.counters,
-            UserStats.state,
-            UserStats.version,
-            User.timezone,
-            User.skip_weekends,
-        )
-        .join(User, User.id == UserStats.user_id)
-        .where(UserStats.user_id.in_(user_ids))
-        .order_by(UserStats.user_id)  # lock in a fixed order: concurrent batches cannot deadlock
-        .with_for_update(of=UserStats)
-    )
-    unlocked: dict[str, set[str]] = defaultdict(set)
-    for user_id, key in await session.execute(
-        select(UserAchievement.user_id, UserAchievement.achievement_key).where(
-            UserAchievement.user_id.in_(user_ids)
-        )
-    ):
-        unlocked[str(user_id)].add(key)
-    out: dict[str, _UserState] = {}
-    for row in rows:
-        uid = str(row.user_id)
-        state = row.state or {}
-        out[uid] = _UserState(
-            user_id=row.user_id,
-            version=row.version,
-            stats=load_stats(uid, state, row.timezone or "UTC", bool(row.skip_weekends)),
-            counters={k: int(v) for k, v in (row.counters or {}).items()},
-            distinct={k: list(v) for k, v in (state.get("distinct") or {}).items()},
-            xp_total=int(row.xp_total),
-            level_before=int(row.level),
-            unlocked=unlocked[uid],
-        )
+    out = {str(row.user_id): _user_state(row) for row in await repo.lock_stats(session, _uuids(user_ids))}
+    missing = _uuids(user_ids - out.keys())
+    if missing:
+        await repo.ensure_stats_rows(session, missing)
+        out.update((str(row.user_id), _user_state(row)) for row in await repo.lock_stats(session, missing))
     return out
+
+
+def _uuids(ids: set[str]) -> list[uuid.UUID]:
+    return sorted(uuid.UUID(i) for i in ids)
 
 
 async def _load_weights(
@@ -211,86 +175,59 @@ async def _load_weights(
     disabled: set[uuid.UUID] = set()
     if not workspace_ids:
         return weights, disabled
-    for ws_id, enabled in await session.execute(
-        select(Workspace.id, Workspace.gamification_enabled).where(Workspace.id.in_(workspace_ids))
-    ):
+    for ws_id, enabled, data, version in await repo.workspace_scoring(session, list(workspace_ids)):
         if not enabled:
             disabled.add(ws_id)
-    for row in await session.scalars(
-        select(WorkspaceScoring).where(WorkspaceScoring.workspace_id.in_(workspace_ids))
-    ):
-        weights[row.workspace_id] = ScoringWeights.model_validate({**row.weights, "version": row.version})
+        if data is not None:
+            weights[ws_id] = ScoringWeights.model_validate({**data, "version": version})
     return weights, disabled
-
-
-def _in_ids(column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """`column = ANY($1)` with one array parameter: a recovery batch can hold more ids than the
-    32,767 parameters an IN list may use."""
-    return column == any_(bindparam("ids_" + column.key, ids, type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
-
-
-def _unprocessed() -> ColumnElement[bool]:
-    return and_(Event.processed_at.is_(None), Event.dead_lettered_at.is_(None))
 
 
 async def older_unprocessed(session: AsyncSession, event_id: int) -> list[int]:
     """Unprocessed events of the same actor older than `event_id`: events whose stream append was lost
     (the API died after its commit). They must be scored before the actor's later events."""
-    actor = select(Event.actor_id).where(Event.id == event_id).scalar_subquery()
-    rows = await session.scalars(
-        select(Event.id)
-        .where(Event.actor_id == actor, Event.id < event_id, _unprocessed())
-        .order_by(Event.id)
-    )
-    return list(rows)
+    return await repo.older_unprocessed(session, event_id)
 
 
-async def _lock_batch(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[EventRow]:
-    """The batch's unprocessed events, plus (with `include_older`) any older unprocessed event of the same
-    actors, locked, in id order, so a lost stream append never reorders a user."""
-    condition: ColumnElement[bool] = _in_ids(Event.id, event_ids)
-    if include_older:
-        wanted = list(
-            await session.execute(select(Event.id, Event.actor_id).where(condition, _unprocessed()))
-        )
-        if not wanted:
-            return []
-        actors = {actor for _, actor in wanted if actor is not None}
-        if actors:
-            newest = max(event_id for event_id, _ in wanted)
-            condition = or_(condition, and_(Event.actor_id.in_(actors), Event.id < newest))
-    return list(
-        await session.scalars(
-            select(Event).where(condition, _unprocessed()).order_by(Event.id).with_for_update()
-        )
-    )
+_COMPLETION_TYPES = frozenset({"task.completed", "task.reopened"})
 
 
 async def process_events(
     session: AsyncSession, event_ids: list[int], *, include_older: bool = True
 ) -> BatchOutcome:
     outcome = BatchOutcome()
-    events = await _lock_batch(session, event_ids, include_older)
+    # Plus, with `include_older`, older unprocessed events of the same actors, so a lost stream append
+    # never reorders a user.
+    events: list[EventRow] = await repo.lock_events(session, event_ids, include_older)
     if not events:
         return outcome
     workspace_ids = {e.workspace_id for e in events if e.workspace_id}
     weights_by_ws, disabled = await _load_weights(session, workspace_ids)
     scored_events = [e for e in events if e.actor_id is not None and e.workspace_id not in disabled]
-    completions = await _completion_history(session, {e.task_id for e in scored_events if e.task_id})
+    # Only completions and reopens read a task's completion record.
+    completions = await _completion_history(
+        session, {e.task_id for e in scored_events if e.task_id and e.type in _COMPLETION_TYPES}
+    )
 
-    facts_by_event: dict[int, EventFacts] = {}
-    recipient_ids: set[uuid.UUID] = set()
+    facts_by_event: list[EventFacts] = []
+    recipient_ids: set[str] = set()
     for e in scored_events:
         facts = facts_for(e, completions.get(str(e.task_id)) if e.task_id else None)
-        facts_by_event[e.id] = facts
-        recipient_ids.update(uuid.UUID(uid) for uid, _ in recipients(facts))
+        facts_by_event.append(facts)
+        recipient_ids.update(uid for uid, _ in recipients(facts))
     users = await _load_users(session, recipient_ids)
 
-    ledger: list[dict[str, Any]] = []
-    for e in scored_events:
+    ledger: list[tuple[int, uuid.UUID, str, int, str]] = []  # event, user, role, XP, explanation JSON
+    notifications = outcome.notifications
+    for e, facts in zip(scored_events, facts_by_event, strict=True):
         weights = weights_by_ws.get(e.workspace_id, DEFAULT_WEIGHTS) if e.workspace_id else DEFAULT_WEIGHTS
-        # Re-derive facts: an earlier event of this batch may have changed the task's completion record.
-        facts = facts_for(e, completions.get(str(e.task_id)) if e.task_id else None)
+        task_key = str(e.task_id) if e.task_id else None
+        completes = task_key is not None and e.type in _COMPLETION_TYPES
+        if completes:
+            # An earlier event of this batch may have changed the task's completion record.
+            prior = completions.get(task_key)  # type: ignore[arg-type]
+            if prior is not facts.prior_completion:
+                facts = replace(facts, prior_completion=prior)
         event_awards: list[Award] = []
         for uid, role in recipients(facts):
             user = users.get(uid)
@@ -312,21 +249,9 @@ async def process_events(
                     user.counters[metric] = len(members)
             user.xp_total += award.xp
             explanation = award.explanation()
-            ledger.append(
-                {
-                    "event_id": e.id,
-                    "user_id": uuid.UUID(uid),
-                    "workspace_id": e.workspace_id,
-                    "task_id": e.task_id,
-                    "event_type": e.type,
-                    "role": role,
-                    "delta": award.xp,
-                    "explanation": explanation,
-                    "occurred_at": e.created_at,
-                }
-            )
+            ledger.append((e.id, user.user_id, role, award.xp, orjson.dumps(explanation).decode()))
             if award.xp != 0:
-                outcome.notifications.append(
+                notifications.append(
                     Notification(
                         uid,
                         "xp.awarded",
@@ -334,31 +259,25 @@ async def process_events(
                             "event_id": e.id,
                             "event_type": e.type,
                             "workspace_id": str(e.workspace_id) if e.workspace_id else None,
-                            "task_id": str(e.task_id) if e.task_id else None,
+                            "task_id": task_key,
                             "xp": award.xp,
                             "xp_total": user.xp_total,
                             "explanation": explanation,
                         },
                     )
                 )
-        if e.task_id and facts.type in ("task.completed", "task.reopened"):
+        if completes:
             after = completion_after(facts, event_awards)
             if after is not None:
-                completions[str(e.task_id)] = after
+                completions[task_key] = after  # type: ignore[index]
 
-    inserted: set[tuple[int, str]] = set()
-    if ledger:
-        inserted = await repo.insert_ledger(session, ledger)
-        if len(inserted) != len(ledger):
-            # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
-            for row in ledger:
-                if (row["event_id"], str(row["user_id"])) not in inserted:
-                    users[str(row["user_id"])].xp_total -= row["delta"]
+    not_inserted = await repo.insert_ledger_and_mark(session, ledger, [e.id for e in events], utcnow())
+    if not_inserted:
+        # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
+        for event_id, user_id, _, delta, _ in ledger:
+            if (event_id, user_id) in not_inserted:
+                users[str(user_id)].xp_total -= delta
     await _write_stats(session, users, outcome)
-    now = utcnow()
-    await session.execute(
-        update(Event).where(_in_ids(Event.id, [e.id for e in events])).values(processed_at=now)
-    )
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
     return outcome
@@ -370,19 +289,18 @@ async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outc
     for uid, user in users.items():
         if not user.changed:
             continue
-        level = level_for_xp(max(0, user.xp_total))
-        metrics = {**user.counters, **ach.gauge_metrics(max(0, user.xp_total), user.stats.streak)}
-        for progress in ach.evaluate(metrics, user.unlocked):
-            if progress.newly_unlocked:
-                a = progress.achievement
-                new_unlocks.append((user.user_id, a.key, None))
-                outcome.notifications.append(
-                    Notification(
-                        uid,
-                        "achievement.unlocked",
-                        {"key": a.key, "name": a.name, "description": a.description, "tier": a.tier},
-                    )
+        xp = max(0, user.xp_total)
+        level = level_for_xp(xp)
+        metrics = {**user.counters, **ach.gauge_metrics(xp, user.stats.streak)}
+        for a in ach.newly_unlocked(metrics, user.unlocked):
+            new_unlocks.append((user.user_id, a.key, None))
+            outcome.notifications.append(
+                Notification(
+                    uid,
+                    "achievement.unlocked",
+                    {"key": a.key, "name": a.name, "description": a.description, "tier": a.tier},
                 )
+            )
         if level > user.level_before:
             outcome.notifications.append(
                 Notification(
@@ -401,11 +319,9 @@ async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outc
                 "sc": s.current,
                 "sl": s.longest,
                 "fr": s.freezes,
-                "counters": user.counters,
-                "state": dump_stats(user.stats, user.distinct),
+                "counters": orjson.dumps(user.counters).decode(),
+                "state": dump_stats_json(user.stats, user.distinct),
             }
         )
-    if params and await repo.update_stats(session, params) != len(params):
+    if params and await repo.update_stats_and_achievements(session, params, new_unlocks) != len(params):
         raise StatsVersionConflict("a user's stats changed under this batch")
-    if new_unlocks:
-        await repo.insert_achievements(session, new_unlocks)
