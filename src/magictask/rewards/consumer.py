@@ -10,6 +10,7 @@ user's order), with exponential backoff, until it succeeds or goes to the dead-l
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import socket
@@ -35,6 +36,14 @@ from magictask.rewards.service import BatchOutcome, older_unprocessed, process_e
 log = logging.getLogger(__name__)
 
 Entry = tuple[bytes, int]  # (stream entry id, event id)
+
+
+def freeze_startup_objects() -> None:
+    """Exempt everything alive once the worker has started (modules, ORM metadata, caches: several hundred
+    thousand objects) from the cyclic garbage collector. Every full collection otherwise walks all of them
+    again; measured by `bench.profile_worker`, that was a third of the worker's CPU while draining."""
+    gc.collect()
+    gc.freeze()
 
 
 def make_worker_id() -> str:
@@ -65,6 +74,7 @@ class RewardConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.stream.ensure_groups()
+        freeze_startup_objects()
         log.info("reward consumer %s started", self.worker_id)
         try:
             while not stop.is_set():
