@@ -6,7 +6,7 @@ import { qk } from "../../api/queries";
 import { makeTask, project, renderWithProviders, stubFetch } from "../../test/utils";
 import { filterMembers, mentionHandle, mentionQuery, MentionTextarea } from "./Comments";
 import { conflicts } from "./mutations";
-import { TaskDetail } from "./TaskDrawer";
+import { keepOpenForFieldEscape, TaskDetail } from "./TaskDrawer";
 import { useState } from "react";
 
 const members: Member[] = [
@@ -27,10 +27,10 @@ function common(extra: Parameters<typeof stubFetch>[0] = {}) {
   });
 }
 
-function renderDetail(task: Task) {
+function renderDetail(task: Task, onOpenChange?: (open: boolean) => void) {
   return renderWithProviders(
-    <Dialog.Root open>
-      <Dialog.Content aria-describedby={undefined}>
+    <Dialog.Root open onOpenChange={onOpenChange}>
+      <Dialog.Content aria-describedby={undefined} onEscapeKeyDown={keepOpenForFieldEscape}>
         <TaskDetail task={task} project={project} members={members} />
       </Dialog.Content>
     </Dialog.Root>,
@@ -75,6 +75,30 @@ describe("Task detail", () => {
     expect(calls.find((c) => c.method === "PATCH")!.body).toEqual({ title: "Mine", version: 3 });
     expect(conflicts.get()!.current.title).toBe("Theirs");
     expect(conflicts.get()!.patch).toEqual({ title: "Mine" });
+  });
+
+  it("Escape in the title or the description editor keeps the drawer open and the typed text", async () => {
+    const task = makeTask({ title: "Title", description: "Old", version: 5 });
+    const calls = common({ "PATCH /api/v1/tasks/{id}": (body) => [200, { ...task, ...(body as object), version: 6 }] });
+    const closed: boolean[] = [];
+    const { qc } = renderDetail(task, (open) => closed.push(!open));
+    qc.setQueryData(qk.task(task.id), task);
+    const title = screen.getByTestId("task-title");
+    fireEvent.focus(title);
+    fireEvent.change(title, { target: { value: "Typo" } });
+    fireEvent.keyDown(title, { key: "Escape" });
+    expect(title).toHaveValue("Title"); // reverted
+    fireEvent.click(screen.getByRole("button", { name: "Edit description" }));
+    const editor = screen.getByLabelText("Description (markdown)");
+    fireEvent.change(editor, { target: { value: "New details" } });
+    await act(async () => {
+      fireEvent.keyDown(editor, { key: "Escape" });
+    });
+    await waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ description: "New details", version: 5 }));
+    expect(screen.queryByLabelText("Description (markdown)")).toBeNull();
+    expect(closed).toEqual([]); // neither Escape closed the drawer
+    fireEvent.keyDown(screen.getByTestId("task-title"), { key: "Escape" });
+    expect(closed).toEqual([]);
   });
 
   it("completing sends the version and flips the button", async () => {

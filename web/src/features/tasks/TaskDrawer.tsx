@@ -61,6 +61,7 @@ function TitleField({ task }: { task: Task }) {
       }}
       aria-label="Title"
       data-testid="task-title"
+      data-captures-escape="" // Escape reverts the title; it must not also close the drawer
       maxLength={500}
       style={{ fieldSizing: "content" } as React.CSSProperties}
     />
@@ -70,18 +71,33 @@ function TitleField({ task }: { task: Task }) {
 function DescriptionField({ task }: { task: Task }) {
   const update = useUpdateTask();
   const d = useDraft(task.description, task.version);
+  const save = () => {
+    if (d.value !== task.description) update.mutate({ task, patch: { description: d.value }, baseVersion: d.base });
+    d.end();
+  };
   if (d.editing)
     return (
       <div className="stack">
-        <textarea className="textarea" value={d.value} onChange={(e) => d.change(e.target.value)} autoFocus rows={8} aria-label="Description (markdown)" placeholder="Add details, links, acceptance criteria… Markdown works." />
+        <textarea
+          className="textarea"
+          value={d.value}
+          onChange={(e) => d.change(e.target.value)}
+          // Escape leaves the editor keeping what was typed (as Linear does) rather than closing the drawer
+          // and dropping the draft; Ctrl/Cmd+Enter saves too; only Cancel discards.
+          onKeyDown={(e) => {
+            if (e.key === "Escape" || (e.key === "Enter" && (e.metaKey || e.ctrlKey))) {
+              e.preventDefault();
+              save();
+            }
+          }}
+          data-captures-escape=""
+          autoFocus
+          rows={8}
+          aria-label="Description (markdown)"
+          placeholder="Add details, links, acceptance criteria… Markdown works."
+        />
         <div className="row">
-          <button
-            className="btn primary sm"
-            onClick={() => {
-              if (d.value !== task.description) update.mutate({ task, patch: { description: d.value }, baseVersion: d.base });
-              d.end();
-            }}
-          >
+          <button className="btn primary sm" onClick={save}>
             Save
           </button>
           <button className="btn ghost sm" onClick={d.end}>
@@ -400,6 +416,13 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
   );
 }
 
+/** A field that handles Escape itself (the title, the description editor, an open @mention list, an inline
+ * comment edit) keeps the drawer open. Radix listens for Escape on the document in the capture phase,
+ * before the field's own handler, so fields mark themselves with `data-captures-escape`. */
+export function keepOpenForFieldEscape(e: KeyboardEvent) {
+  if (e.target instanceof Element && e.target.closest("[data-captures-escape]")) e.preventDefault();
+}
+
 export function TaskDrawer({ taskId }: { taskId: string }) {
   const [, setParams] = useSearchParams();
   const task = useTask(taskId);
@@ -422,10 +445,7 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
             e.preventDefault();
             (e.currentTarget as HTMLElement).focus();
           }}
-          // A field that handles Escape itself (an open @mention list, an inline comment edit) keeps the drawer open.
-          onEscapeKeyDown={(e) => {
-            if (e.target instanceof Element && e.target.closest("[data-captures-escape]")) e.preventDefault();
-          }}
+          onEscapeKeyDown={keepOpenForFieldEscape}
         >
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />
