@@ -257,6 +257,6 @@ async def test_reads_bypass_the_cache_when_redis_is_unreachable(
     ranking = await cache.ranking(
         workspace_id, "week", bounds.period_start, bounds.period_end, computed_at=computed_at, token=token
     )
-    assert [m.xp for m in ranking.visible] == [10, 0]
+    assert [m.xp for m in ranking.members] == [10, 0]
     assert cache_reads("bypass") == bypassed + 1 and cache.rows_held == 0
     await unreachable.aclose()

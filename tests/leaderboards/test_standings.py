@@ -11,7 +11,7 @@ JOINED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def member(n: int, xp: int, *, opted_out: bool = False) -> Standing:
-    return Standing(uuid.UUID(int=n), f"m{n}", JOINED, opted_out, xp, JOINED if xp else None)
+    return Standing(n, f"m{n}", JOINED, opted_out, xp, JOINED if xp else None)
 
 
 # In rank order, as the query returns them: m1 and m3 opted out.
@@ -63,3 +63,13 @@ def test_a_team_board_is_its_members_in_the_workspace_order() -> None:
 def test_a_viewer_not_on_the_board() -> None:
     view = RANKING.view(uuid.UUID(int=42), team=None, offset=0, limit=2, around=1)
     assert view.me is None and view.around_me == [] and view.total == 3
+
+
+def test_cached_members_are_invisible_to_the_garbage_collector() -> None:
+    import gc
+
+    ranking = Ranking([member(n, 100 - n) for n in range(1, 200)], JOINED)
+    gc.collect()
+    assert not any(gc.is_tracked(r) for r in ranking.rows)
+    assert not gc.is_tracked(ranking.position) and not gc.is_tracked(ranking.hidden_place)
+    assert ranking.members[0].user_id == uuid.UUID(int=1)

