@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import ok, signup
 
@@ -12,7 +15,8 @@ async def test_create_list_and_use_a_personal_token(client: httpx.AsyncClient) -
     created = ok(
         await client.post("/api/v1/me/tokens", json={"name": " CI bot "}, headers=account.headers), 201
     )
-    assert set(created) == {"id", "name", "prefix", "created_at", "token"}
+    assert set(created) == {"id", "name", "prefix", "created_at", "expires_at", "token"}
+    assert created["expires_at"] is None  # no expiry unless asked for
     assert created["name"] == "CI bot"
     assert created["token"].startswith("mtp_")
     assert created["token"].startswith(created["prefix"])
@@ -83,3 +87,42 @@ async def test_personal_token_count_is_capped(client: httpx.AsyncClient) -> None
     r = await client.post("/api/v1/me/tokens", json={"name": "one too many"}, headers=account.headers)
     assert r.status_code == 409
     assert len(ok(await client.get("/api/v1/me/tokens", headers=account.headers))) == 50
+
+
+async def test_a_token_can_expire_and_stops_working_when_it_does(
+    client: httpx.AsyncClient, db_engine: AsyncEngine
+) -> None:
+    account = await signup(client)
+    created = ok(
+        await client.post(
+            "/api/v1/me/tokens", json={"name": "deploy", "expires_in_days": 30}, headers=account.headers
+        ),
+        201,
+    )
+    expires = datetime.fromisoformat(created["expires_at"])
+    created_at = datetime.fromisoformat(created["created_at"])
+    assert abs(expires - created_at - timedelta(days=30)) < timedelta(minutes=1)
+    assert (
+        ok(await client.get("/api/v1/me/tokens", headers=account.headers))[0]["expires_at"]
+        == created["expires_at"]
+    )
+    bearer = {"Authorization": f"Bearer {created['token']}"}
+    ok(await client.get("/api/v1/me", headers=bearer))
+
+    async with db_engine.begin() as conn:  # time passes
+        await conn.execute(
+            text("update api_tokens set expires_at = now() - interval '1 second' where id = :id"),
+            {"id": created["id"]},
+        )
+    assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401
+
+
+async def test_token_expiry_must_be_between_one_day_and_a_year(client: httpx.AsyncClient) -> None:
+    account = await signup(client)
+    for days in (0, -1, 367, "soon", 1.5):
+        r = await client.post(
+            "/api/v1/me/tokens", json={"name": "x", "expires_in_days": days}, headers=account.headers
+        )
+        assert r.status_code == 422, days
+        assert r.json()["error"]["field"] == "expires_in_days"
+    assert ok(await client.get("/api/v1/me/tokens", headers=account.headers)) == []

@@ -112,7 +112,12 @@ async def create_token(data: TokenCreate, user: CurrentUser, uow: Uow) -> TokenC
     """Create a personal API token. The secret is in this response only; store it now."""
     token, secret = await service.create_personal_token(uow, user, data)
     return TokenCreated(
-        id=token.id, name=token.name, prefix=token.prefix, created_at=token.created_at, token=secret
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        token=secret,
     )
 
 

@@ -83,6 +83,9 @@ class MePatch(PatchModel):
 
 class TokenCreate(BaseModel):
     name: TokenName
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=366, description="Days until the token stops working; omit for no expiry"
+    )
 
 
 class TokenOut(BaseModel):
@@ -101,4 +104,5 @@ class TokenCreated(BaseModel):
     name: str
     prefix: str
     created_at: datetime
+    expires_at: datetime | None
     token: str = Field(description="The secret; shown only in this response")

@@ -125,7 +125,8 @@ async def create_personal_token(uow: UnitOfWork, user: User, data: TokenCreate) 
         raise Conflict(
             f"At most {MAX_PERSONAL_TOKENS} personal tokens; revoke one first", code="token_limit_reached"
         )
-    token, secret = await issue_token(uow.session, user.id, kind="personal", name=data.name, ttl=None)
+    ttl = timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    token, secret = await issue_token(uow.session, user.id, kind="personal", name=data.name, ttl=ttl)
     await uow.session.refresh(token)
     return token, secret
 

@@ -2296,6 +2296,11 @@ export interface components {
         };
         /** TokenCreate */
         TokenCreate: {
+            /**
+             * Expires In Days
+             * @description Days until the token stops working; omit for no expiry
+             */
+            expires_in_days?: number | null;
             /** Name */
             name: string;
         };
@@ -2306,6 +2311,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at: string | null;
             /**
              * Id
              * Format: uuid

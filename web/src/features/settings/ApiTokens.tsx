@@ -125,20 +125,31 @@ function RevokeDialog({ token, onConfirm, onClose }: { token: ApiToken; onConfir
   );
 }
 
+/** Expiry choices for a new token (days; the API accepts 1-366 or none). */
+const EXPIRY_CHOICES: [string, string][] = [
+  ["7", "7 days"],
+  ["30", "30 days"],
+  ["90", "90 days"],
+  ["365", "1 year"],
+  ["never", "No expiry"],
+];
+
 /** Account settings: personal API tokens: list, create (the secret shown once), revoke. */
 export function ApiTokensSection() {
   const qc = useQueryClient();
   const nameField = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
+  const [expiresIn, setExpiresIn] = useState<string>("90");
   const [created, setCreated] = useState<ApiTokenCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const tokens = useQuery({ queryKey: qk.tokens, queryFn: () => unwrap(api.GET("/api/v1/me/tokens")) });
   const create = useMutation({
-    mutationFn: (tokenName: string) => unwrap(api.POST("/api/v1/me/tokens", { body: { name: tokenName } })),
+    mutationFn: ({ tokenName, days }: { tokenName: string; days: number | null }) =>
+      unwrap(api.POST("/api/v1/me/tokens", { body: { name: tokenName, expires_in_days: days } })),
     onSuccess: (t) => {
       setCreated(t);
       setName("");
-      const row: ApiToken = { id: t.id, name: t.name, prefix: t.prefix, created_at: t.created_at, last_used_at: null, expires_at: null };
+      const row: ApiToken = { id: t.id, name: t.name, prefix: t.prefix, created_at: t.created_at, last_used_at: null, expires_at: t.expires_at ?? null };
       qc.setQueryData<ApiToken[]>(qk.tokens, (old) => [row, ...(old ?? []).filter((x) => x.id !== t.id)]);
       void qc.invalidateQueries({ queryKey: qk.tokens });
     },
@@ -164,7 +175,7 @@ export function ApiTokensSection() {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const n = name.trim();
-    if (n && !create.isPending) create.mutate(n);
+    if (n && !create.isPending) create.mutate({ tokenName: n, days: expiresIn === "never" ? null : Number(expiresIn) });
   };
   return (
     <section className="panel panel-pad stack" aria-labelledby="tok-h" data-testid="api-tokens">
@@ -198,12 +209,19 @@ export function ApiTokensSection() {
               autoComplete="off"
               disabled={full}
             />
+            <select className="select token-expiry" value={expiresIn} onChange={(e) => setExpiresIn(e.target.value)} aria-label="Expires" disabled={full}>
+              {EXPIRY_CHOICES.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
             <button className="btn primary" type="submit" disabled={!name.trim() || create.isPending || full}>
               <Plus size={15} aria-hidden /> {create.isPending ? "Creating…" : "Create token"}
             </button>
           </div>
           <span className="hint" id="token-name-hint">
-            {full ? `You have ${MAX_TOKENS} tokens, the most allowed. Revoke one to create another.` : "A name that says where it's used, so you know what to revoke later. Tokens don't expire; revoke them when you're done."}
+            {full ? `You have ${MAX_TOKENS} tokens, the most allowed. Revoke one to create another.` : "A name that says where it's used, so you know what to revoke later. A token stops working when it expires; revoke it sooner when you're done."}
           </span>
         </div>
       </form>

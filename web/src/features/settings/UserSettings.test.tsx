@@ -20,8 +20,10 @@ function serve(over: Partial<Record<"POST" | "DELETE", (body: unknown) => [numbe
     "GET /api/v1/me/tokens": () => [200, tokens],
     "POST /api/v1/me/tokens": (body) => {
       if (over.POST) return over.POST(body);
-      const t = { id: "k3", name: (body as { name: string }).name, prefix: SECRET.slice(0, 12), created_at: new Date().toISOString() };
-      tokens.unshift({ ...t, last_used_at: null, expires_at: null });
+      const { name, expires_in_days: days } = body as { name: string; expires_in_days: number | null };
+      const expires_at = days ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
+      const t = { id: "k3", name, prefix: SECRET.slice(0, 12), created_at: new Date().toISOString(), expires_at };
+      tokens.unshift({ ...t, last_used_at: null });
       return [201, { ...t, token: SECRET }];
     },
     "DELETE /api/v1/me/tokens/{id}": (body) => {
@@ -65,7 +67,7 @@ describe("API tokens in account settings", () => {
     fireEvent.click(create);
 
     const shown = await screen.findByRole("region", { name: /Token “Zapier” created/ });
-    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "Zapier" });
+    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "Zapier", expires_in_days: 90 }); // the default
     const value = within(shown).getByLabelText("Your new API token");
     expect(value).toHaveValue(SECRET);
     expect(value).toHaveAttribute("readonly");
@@ -85,6 +87,26 @@ describe("API tokens in account settings", () => {
     expect(screen.queryByRole("region", { name: /created/ })).toBeNull();
     expect(document.body.textContent).not.toContain(SECRET);
     await waitFor(() => expect(within(section()).getByLabelText("Token name")).toHaveFocus());
+  });
+
+  it("asks for the expiry chosen, or none", async () => {
+    const calls = serve();
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const name = within(section()).getByLabelText("Token name");
+    const expires = within(section()).getByLabelText("Expires");
+    fireEvent.change(name, { target: { value: "Weekly report" } });
+    fireEvent.change(expires, { target: { value: "7" } });
+    fireEvent.click(within(section()).getByRole("button", { name: "Create token" }));
+    await screen.findByRole("region", { name: /Token “Weekly report” created/ });
+    fireEvent.click(screen.getByRole("button", { name: "Done" }));
+    fireEvent.change(name, { target: { value: "Forever bot" } });
+    fireEvent.change(expires, { target: { value: "never" } });
+    fireEvent.click(within(section()).getByRole("button", { name: "Create token" }));
+    await screen.findByRole("region", { name: /Token “Forever bot” created/ });
+    expect(calls.filter((c) => c.method === "POST").map((c) => c.body)).toEqual([
+      { name: "Weekly report", expires_in_days: 7 },
+      { name: "Forever bot", expires_in_days: null },
+    ]);
   });
 
   it("shows the server's refusal (the 50-token limit) next to the form", async () => {
