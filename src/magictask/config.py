@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     login_max_attempts_per_account: int = 10
     login_max_attempts_per_ip: int = 50
     login_window_seconds: int = 900
+    # Sign-ups per client IP per window: stops a script mass-creating accounts (or probing which emails
+    # are taken) while an office behind one address can still onboard a team.
+    signup_max_per_ip: int = 100
+    signup_window_seconds: int = 3600
 
     # Event stream partitions (by acting user). Fixed for the life of a deployment: changing it while
     # events are queued would reorder one user's events across partitions.

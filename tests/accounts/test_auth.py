@@ -234,3 +234,29 @@ async def test_successful_logins_do_not_use_up_the_ip_limit(client: httpx.AsyncC
             assert (await login(client, account.email)).status_code == 200
     finally:
         settings.login_max_attempts_per_ip = saved
+
+
+async def test_signup_rate_limit_per_ip(client: httpx.AsyncClient, app: FastAPI) -> None:
+    settings = app.state.settings
+    saved = settings.signup_max_per_ip
+    settings.signup_max_per_ip = 3
+    try:
+        await signup(client)
+        taken = await signup(client)
+        r = await client.post(  # a taken email counts too: probing for accounts is what it stops
+            "/api/v1/auth/signup",
+            json={"email": taken.email, "password": "correct horse battery", "name": "X"},
+        )
+        assert r.status_code == 409
+        r = await client.post(
+            "/api/v1/auth/signup",
+            json={"email": "fourth@example.com", "password": "correct horse battery", "name": "Fourth"},
+        )
+        assert r.status_code == 429
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert 0 < int(r.headers["retry-after"]) <= settings.signup_window_seconds
+        # Nothing was created by the refused attempt, and logging in is a separate budget.
+        assert (await login(client, "fourth@example.com")).status_code == 401
+        assert (await login(client, taken.email)).status_code == 200
+    finally:
+        settings.signup_max_per_ip = saved

@@ -49,13 +49,21 @@ def _auth_out(user: User, secret: str) -> AuthOut:
     "/auth/signup",
     status_code=status.HTTP_201_CREATED,
     response_model=AuthOut,
-    responses={409: {"description": "Email already in use"}},
+    responses={409: {"description": "Email already in use"}, 429: {"description": "Too many sign-ups"}},
 )
 async def signup(
-    data: SignupIn, response: Response, uow: Uow, settings: SettingsDep, user_agent: UserAgent = None
+    data: SignupIn,
+    request: Request,
+    response: Response,
+    uow: Uow,
+    redis: RedisDep,
+    settings: SettingsDep,
+    user_agent: UserAgent = None,
 ) -> AuthOut:
     """Create an account; returns a bearer token and sets the session cookie (same token)."""
-    user, secret = await service.do_signup(uow, data, settings, user_agent)
+    user, secret = await service.do_signup(
+        uow, redis, settings, data, ip=client_ip(request), user_agent=user_agent
+    )
     _set_session_cookie(response, settings, secret)
     return _auth_out(user, secret)
 

@@ -1,4 +1,5 @@
-"""Login throttling with Redis counters, per account (email) and per client IP.
+"""Login and sign-up throttling with Redis counters: logins per account (email) and per client IP,
+sign-ups per client IP.
 
 Each attempt increments both counters *before* the password is checked, so concurrent guesses cannot slip
 past the limit. A successful login clears the account counter and gives its IP slot back: only failures
@@ -31,6 +32,21 @@ def _ip_key(ip: str) -> str:
     return "login:ip:" + ip
 
 
+async def _count(redis: Redis, key: str, window: int) -> tuple[int, int]:
+    """Add one to a fixed-window counter; (count, seconds left in its window)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, window, nx=True)
+        pipe.ttl(key)
+        count, _, ttl = await pipe.execute()
+    return int(count), int(ttl)
+
+
+def _too_many(message: str, ttls: list[int], window: int) -> RateLimited:
+    retry_after = max(1, max(t if t > 0 else window for t in ttls))
+    return RateLimited(message, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after})
+
+
 class LoginRateLimiter:
     def __init__(self, redis: Redis, settings: Settings) -> None:
         self.redis = redis
@@ -40,29 +56,31 @@ class LoginRateLimiter:
 
     async def check_attempt(self, email: str, ip: str) -> None:
         """Count this attempt; 429 with Retry-After if either counter is over its limit."""
-        account_key, ip_key = _account_key(email), _ip_key(ip)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(account_key)
-            pipe.expire(account_key, self.window, nx=True)
-            pipe.ttl(account_key)
-            pipe.incr(ip_key)
-            pipe.expire(ip_key, self.window, nx=True)
-            pipe.ttl(ip_key)
-            account_count, _, account_ttl, ip_count, _, ip_ttl = await pipe.execute()
+        account_count, account_ttl = await _count(self.redis, _account_key(email), self.window)
+        ip_count, ip_ttl = await _count(self.redis, _ip_key(ip), self.window)
         blocked_ttls = []
-        if int(account_count) > self.max_account:
-            blocked_ttls.append(int(account_ttl))
-        if int(ip_count) > self.max_ip:
-            blocked_ttls.append(int(ip_ttl))
+        if account_count > self.max_account:
+            blocked_ttls.append(account_ttl)
+        if ip_count > self.max_ip:
+            blocked_ttls.append(ip_ttl)
         if blocked_ttls:
-            retry_after = max(1, max(t if t > 0 else self.window for t in blocked_ttls))
-            raise RateLimited(
-                "Too many login attempts; try again later",
-                headers={"Retry-After": str(retry_after)},
-                extra={"retry_after": retry_after},
-            )
+            raise _too_many("Too many login attempts; try again later", blocked_ttls, self.window)
 
     async def record_success(self, email: str, ip: str) -> None:
         await self.redis.delete(_account_key(email))
         # Only decrement a live counter: DECR on an expired key would create one with no TTL.
         await self.redis.eval(_DECR_IF_EXISTS, 1, _ip_key(ip))
+
+
+class SignupRateLimiter:
+    """Sign-ups per client IP. Every attempt counts (a taken email too: that is what a prober tries)."""
+
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.window = settings.signup_window_seconds
+        self.max_ip = settings.signup_max_per_ip
+
+    async def check_attempt(self, ip: str) -> None:
+        count, ttl = await _count(self.redis, "signup:ip:" + ip, self.window)
+        if count > self.max_ip:
+            raise _too_many("Too many sign-ups from this address; try again later", [ttl], self.window)

@@ -12,7 +12,7 @@ from magictask.accounts import repository
 from magictask.accounts.dependencies import Principal
 from magictask.accounts.models import ApiToken, User
 from magictask.accounts.passwords import hash_password, verify_password
-from magictask.accounts.ratelimit import LoginRateLimiter
+from magictask.accounts.ratelimit import LoginRateLimiter, SignupRateLimiter
 from magictask.accounts.schemas import LoginIn, MePatch, SignupIn, TokenCreate
 from magictask.accounts.tokens import issue_token, revoke_token
 from magictask.config import Settings
@@ -42,9 +42,17 @@ async def _open_session(
 
 
 async def do_signup(
-    uow: UnitOfWork, data: SignupIn, settings: Settings, user_agent: str | None
+    uow: UnitOfWork,
+    redis: Redis,
+    settings: Settings,
+    data: SignupIn,
+    *,
+    ip: str,
+    user_agent: str | None,
 ) -> tuple[User, str]:
-    """Create the account and its first session; 409 on an email already in use (any case)."""
+    """Create the account and its first session; 409 on an email already in use (any case), 429 when
+    this address has signed up too often."""
+    await SignupRateLimiter(redis, settings).check_attempt(ip)
     email_taken = Conflict("An account with this email already exists", field="email", code="email_taken")
     if await repository.find_user_by_email(uow.session, data.email) is not None:
         raise email_taken
