@@ -94,6 +94,7 @@ async def main(args: argparse.Namespace) -> None:
             handled = await consumer.step()
             done += handled
             steps += handled > 0
+        await consumer.flush_notifications()
         if args.profile:
             profile.disable()
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0

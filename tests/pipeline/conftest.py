@@ -27,6 +27,7 @@ async def consumer(
     c = RewardConsumer(redis, make_sessionmaker(app.state.engine), worker_settings, block_ms=50)
     await c.stream.ensure_groups()
     yield c
+    await c.flush_notifications()
     await c.leases.release_all()
 
 
@@ -59,6 +60,7 @@ async def drain(consumer: RewardConsumer, engine: AsyncEngine, max_steps: int = 
     for _ in range(max_steps):
         await consumer.step()
         if await unprocessed(engine) == 0:
+            await consumer.flush_notifications()  # delivered in the background after each commit
             return
     raise AssertionError(f"pipeline did not drain: {await unprocessed(engine)} events left")
 

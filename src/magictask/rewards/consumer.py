@@ -1,7 +1,8 @@
 """The reward worker's stream consumer.
 
 Reads its leased partitions through the `rewards` consumer group in batches, scores each batch in one
-PostgreSQL transaction, then acknowledges it and notifies. A batch that fails is retried event by event so
+PostgreSQL transaction, then acknowledges it and hands its notifications to a delivery task that runs while
+the next batch is read and scored. A batch that fails is retried event by event so
 one bad event cannot hold back the others; a failing event blocks only its own partition (to keep that
 user's order), with exponential backoff, until it succeeds or goes to the dead-letter stream after
 `reward_max_attempts`.
@@ -30,7 +31,7 @@ from magictask.events.stream import CONSUMER_GROUP, DEAD_LETTER_STREAM, EventStr
 from magictask.kit.time import utcnow
 from magictask.rewards import metrics
 from magictask.rewards.leases import PartitionLeases
-from magictask.rewards.notify import notify_rewards
+from magictask.rewards.notify import Notification, notify_rewards
 from magictask.rewards.service import BatchOutcome, older_unprocessed, process_events
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class RewardConsumer:
         )
         self.partitions: dict[int, PartitionState] = {}
         self._next_tick = 0.0
+        self._delivery: asyncio.Task[None] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.stream.ensure_groups()
@@ -87,6 +89,10 @@ class RewardConsumer:
                     log.exception("reward consumer step failed; retrying")
                     await asyncio.sleep(1.0)
         finally:
+            try:
+                await self.flush_notifications()
+            except Exception:
+                log.warning("could not deliver the last batch's notifications", exc_info=True)
             try:
                 await self.leases.release_all()
             except Exception:
@@ -156,8 +162,8 @@ class RewardConsumer:
             for p, entries in batch.items():
                 await self._handle_one_by_one(p, entries)
             return
-        await self._ack({p: [eid for eid, _ in entries] for p, entries in batch.items()})
-        await self._after(outcome)
+        await self._ack({p: [eid for eid, _ in entries] for p, entries in batch.items()}, outcome.processed)
+        await self._after(outcome, counted=True)
 
     async def _handle_one_by_one(self, partition: int, entries: Sequence[Entry]) -> None:
         """Isolate the failure: each entry alone, after the actor's older unprocessed events (lost
@@ -183,21 +189,40 @@ class RewardConsumer:
             await session.commit()
         return outcome
 
-    async def _ack(self, ids: dict[int, list[bytes]]) -> None:
+    async def _ack(self, ids: dict[int, list[bytes]], processed: int = 0) -> None:
+        """Acknowledge committed entries and, in the same round trip, count `processed` in the cluster totals."""
         pipe = self.redis.pipeline(transaction=False)
         for p, entry_ids in ids.items():
             pipe.xack(stream_key(p), CONSUMER_GROUP, *entry_ids)
+        if processed:
+            pipe.hincrby(metrics.TOTALS_KEY, "processed", processed)
         await pipe.execute()
 
-    async def _after(self, outcome: BatchOutcome) -> None:
+    async def _after(self, outcome: BatchOutcome, *, counted: bool = False) -> None:
+        """After commit: metrics, then the notifications (`counted`: the cluster total was bumped with the ack)."""
         now = utcnow()
         if outcome.processed:
             metrics.EVENTS_PROCESSED.inc(outcome.processed)
             metrics.BATCH_SIZE.observe(outcome.processed)
             for created_at in outcome.created_at:
                 metrics.END_TO_END_SECONDS.observe(max(0.0, (now - created_at).total_seconds()))
-            await self.redis.hincrby(metrics.TOTALS_KEY, "processed", outcome.processed)
-        await notify_rewards(outcome.notifications)
+            if not counted:
+                await self.redis.hincrby(metrics.TOTALS_KEY, "processed", outcome.processed)
+        await self._notify(outcome.notifications)
+
+    async def _notify(self, notifications: list[Notification]) -> None:
+        """Deliver a committed batch's notifications while the next batch is read and scored: one delivery
+        in flight at a time, so they go out in batch order and a slow sink holds the worker back instead of
+        piling up. (Delivery is best effort either way: `notify_rewards` logs a failing sink.)"""
+        await self.flush_notifications()
+        if notifications:
+            self._delivery = asyncio.create_task(notify_rewards(notifications))
+
+    async def flush_notifications(self) -> None:
+        """Wait until every notification handed over so far has been delivered."""
+        task, self._delivery = self._delivery, None
+        if task is not None:
+            await task
 
     async def _record_failure(
         self, partition: int, entry_id: bytes | None, event_id: int, exc: Exception

@@ -211,7 +211,7 @@ async def lock_stats(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[A
 
 
 async def ensure_stats_rows(session: AsyncSession, user_ids: list[uuid.UUID]) -> None:
-    await session.execute(_ENSURE_STATS, {"users": sorted(user_ids)})
+    await session.execute(_ENSURE_STATS, {"users": user_ids})
 
 
 async def insert_ledger_and_mark(

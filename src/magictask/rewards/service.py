@@ -164,7 +164,7 @@ async def _load_users(session: AsyncSession, user_ids: set[str]) -> dict[str, _U
 
 
 def _uuids(ids: set[str]) -> list[uuid.UUID]:
-    return sorted(uuid.UUID(i) for i in ids)
+    return [uuid.UUID(i) for i in ids]  # the statements order by id themselves (lock order)
 
 
 async def _load_weights(
