@@ -34,7 +34,8 @@ async def board_cache_lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher.remove_committed_listener(cache.on_committed)
 
 
-def get_board_cache(request: Request) -> BoardCache:
+async def get_board_cache(request: Request) -> BoardCache:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
     cache: BoardCache = request.app.state.board_cache
     return cache
 
