@@ -52,23 +52,27 @@ _ALL_TIME_SCORES = """
     group by user_id
 """
 
-# Every current member, the opted-out included (they see themselves; the cache leaves them out of everyone
-# else's board), in rank order. `replayed_lsn` is where WAL replay stood when a replica took this
-# snapshot (null on the primary): the cache keeps the list only if that is past its last invalidation.
+# One statement, so a miss costs one round trip: a first row with when the standings were computed and
+# `replayed_lsn`, where WAL replay stood when a replica took this snapshot (null on the primary; the cache
+# keeps the list only if that is past its last invalidation), then every current member, the opted-out
+# included (they see themselves; the cache leaves them out of everyone else's board), in rank order.
 _RANKING = """
-with scores as ({scores})
-select m.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out,
-       coalesce(s.xp, 0)::bigint as xp, s.reached_at
-from workspace_members m
-join users u on u.id = m.user_id
-left join scores s on s.user_id = m.user_id
-where m.workspace_id = :workspace_id
-order by coalesce(s.xp, 0) desc, s.reached_at asc nulls last, m.user_id
-"""
-
-_SNAPSHOT = """
-select (select computed_at from leaderboard_state) as computed_at,
-       pg_last_wal_replay_lsn()::text as replayed_lsn
+with scores as ({scores}),
+members as (
+    select m.user_id, u.name, m.joined_at, u.leaderboard_opt_out as opted_out,
+           coalesce(s.xp, 0)::bigint as xp, s.reached_at
+    from workspace_members m
+    join users u on u.id = m.user_id
+    left join scores s on s.user_id = m.user_id
+    where m.workspace_id = :workspace_id
+)
+select 0 as part, (select computed_at from leaderboard_state) as computed_at,
+       pg_last_wal_replay_lsn()::text as replayed_lsn, null::uuid as user_id, null::text as name,
+       null::timestamptz as joined_at, null::boolean as opted_out, null::bigint as xp,
+       null::timestamptz as reached_at
+union all
+select 1, null, null, user_id, name, joined_at, opted_out, xp, reached_at from members
+order by part, xp desc, reached_at asc nulls last, user_id
 """
 
 _CONTEXT = """
@@ -149,8 +153,8 @@ async def fetch_ranking(
     else:
         scores = _PERIOD_SCORES
         params.update(period=window, period_start=period_start, period_end=period_end)
-    snapshot = (await conn.execute(text(_SNAPSHOT))).one()
-    result = await conn.execute(text(_RANKING.format(scores=scores)), params)
+    rows = iter(await conn.execute(text(_RANKING.format(scores=scores)), params))
+    _, computed_at, replayed_lsn, *_ = next(rows)  # the first row: the snapshot's
     members = [
         Standing(
             user_key=user_id.int,
@@ -160,6 +164,6 @@ async def fetch_ranking(
             xp=int(xp),
             reached_at=reached_at,
         )
-        for user_id, name, joined_at, opted_out, xp, reached_at in result
+        for _, _, _, user_id, name, joined_at, opted_out, xp, reached_at in rows
     ]
-    return RankingSnapshot(members, snapshot.computed_at, parse_lsn(snapshot.replayed_lsn))
+    return RankingSnapshot(members, computed_at, parse_lsn(replayed_lsn))
