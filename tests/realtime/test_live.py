@@ -315,6 +315,10 @@ async def test_reward_notifications_from_a_write_only_emitter(
         xp = await on_a.next("xp.awarded", within=1.0)
         assert xp.data["xp"] == 10 and xp.data["explanation"] == "completed a task"
         await on_a.next("level.up", within=1.0)
+        assert [r.event for r in on_a.events if r.event != "resync"][:2] == [
+            "xp.awarded",
+            "level.up",
+        ]  # in order
         unlocked = await on_b.next("achievement.unlocked", within=1.0)
         assert unlocked.data["key"] == "first" and unlocked.data["truncated"] == ["blob"]
         assert not on_b.named("xp.awarded") and not on_a.named("achievement.unlocked")
@@ -329,6 +333,31 @@ async def test_reward_notifications_from_a_write_only_emitter(
         assert changes[1].at - changes[0].at >= 0.9
     finally:
         await emitter.aclose()
+
+
+async def test_a_batch_of_emits_goes_out_in_order_without_its_oversized_member(
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector, servers: Servers
+) -> None:
+    from magictask.realtime.manager import ResilientRedisManager
+    from magictask.realtime.rooms import user_room
+
+    a, _b = instances
+    user = await signup(via_b)
+    live = await connect(a, user.token)
+    manager = ResilientRedisManager(servers.redis_url, channel=CHANNEL, write_only=True)
+    room = user_room(user.id)
+    try:
+        await manager.emit_many(
+            [
+                ("batch", {"n": 1}, room),
+                ("batch", {"n": 2, "huge": "x" * 100_000}, room),
+                ("batch", {"n": 3}, room),
+            ]
+        )
+        await live.next("batch", within=1.0, n=3)
+        assert [r.data["n"] for r in live.named("batch")] == [1, 3]
+    finally:
+        await manager.aclose()
 
 
 async def test_many_tabs_of_one_user_connect_at_once(

@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import socketio
@@ -111,26 +111,42 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         await self._publish_raw(self.control_channel, json.dumps({**message, "host_id": self.host_id}))
 
     async def _publish_raw(self, channel: str, raw: str) -> Any:
-        if len(raw) > self.max_publish_bytes:
-            DROPPED.labels("out").inc()
-            log.error(
-                "refusing to publish a %d-byte message on %s (cap %d): send ids and let clients refetch",
-                len(raw),
-                channel,
-                self.max_publish_bytes,
-            )
-            return None
+        sent = await self._publish_all(channel, [raw])
+        return sent[0] if sent else None
+
+    async def _publish_all(self, channel: str, raws: Sequence[str]) -> list[Any]:
+        """PUBLISH each message (in one pipelined round trip when there are several), skipping any above
+        the size cap; one reconnect and retry if Redis is unreachable."""
+        fitting = []
+        for raw in raws:
+            if len(raw) > self.max_publish_bytes:
+                DROPPED.labels("out").inc()
+                log.error(
+                    "refusing to publish a %d-byte message on %s (cap %d): send ids and let clients refetch",
+                    len(raw),
+                    channel,
+                    self.max_publish_bytes,
+                )
+            else:
+                fitting.append(raw)
+        if not fitting:
+            return []
         for attempt in (1, 2):
             try:
                 if not self.connected or self.redis is None:
                     self._redis_connect()
                 assert self.redis is not None
-                return await self.redis.publish(channel, raw)
+                if len(fitting) == 1:
+                    return [await self.redis.publish(channel, fitting[0])]
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for raw in fitting:
+                        pipe.publish(channel, raw)
+                    return list(await pipe.execute())
             except Exception as exc:
                 self.connected = False
                 if attempt == 2:
                     log.error("cannot publish to Redis, giving up: %s", exc)
-        return None
+        return []
 
     async def aclose(self) -> None:
         if self.redis is not None:
@@ -176,6 +192,32 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 }
             )
         await self.emit_local(event, data, namespace, room, skip_sid)
+
+    async def emit_many(self, emits: Sequence[tuple[str, Any, str]]) -> None:
+        """Emit several (event, data, room) at once: published in order in one round trip, then delivered
+        to this instance's sockets. The reward worker sends a batch's notifications this way; one
+        PUBLISH round trip per notification was half of its CPU."""
+        await self._publish_all(
+            self.channel,
+            [
+                self.json.dumps(
+                    {
+                        "method": "emit",
+                        "event": event,
+                        "data": [data],
+                        "binary": False,
+                        "namespace": "/",
+                        "room": room,
+                        "skip_sid": None,
+                        "callback": None,
+                        "host_id": self.host_id,
+                    }
+                )
+                for event, data, room in emits
+            ],
+        )
+        for event, data, room in emits:
+            await self.emit_local(event, data, "/", room, None)
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("callback") is not None or message.get("binary"):

@@ -59,11 +59,20 @@ class RealtimeEmitter:
 
     async def send_rewards(self, notifications: Sequence[Notification]) -> None:
         at = now_iso()
-        for n in notifications:
-            message = bound_flat(
-                {**n.data, "user_id": n.user_id, "at": at}, self.rt.max_message_bytes, ("user_id", "at")
-            )
-            await self.manager.emit(n.event, message, room=user_room(n.user_id))
+        await self.manager.emit_many(
+            [
+                (
+                    n.event,
+                    bound_flat(
+                        {**n.data, "user_id": n.user_id, "at": at},
+                        self.rt.max_message_bytes,
+                        ("user_id", "at"),
+                    ),
+                    user_room(n.user_id),
+                )
+                for n in notifications
+            ]
+        )
 
     async def leaderboard_changed(self, workspace_id: str) -> None:
         if await self._claim_window(workspace_id):
