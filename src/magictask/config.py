@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     # are taken) while an office behind one address can still onboard a team.
     signup_max_per_ip: int = 100
     signup_window_seconds: int = 3600
+
+    # Board cache of each API process: members held over all cached boards (~550 B each, so the default
+    # is ~165 MB at most); least recently read boards go first. Size it to the members x 3 windows of the
+    # workspaces read often.
+    leaderboard_cache_max_members: int = Field(default=300_000, ge=0)
 
     # Event stream partitions (by acting user). Fixed for the life of a deployment: changing it while
     # events are queued would reorder one user's events across partitions.

@@ -260,3 +260,22 @@ async def test_reads_bypass_the_cache_when_redis_is_unreachable(
     assert [m.xp for m in ranking.members] == [10, 0]
     assert cache_reads("bypass") == bypassed + 1 and cache.rows_held == 0
     await unreachable.aclose()
+
+
+async def test_the_cache_size_is_a_setting_and_a_board_too_big_for_it_is_served_not_kept(
+    settings: Settings, client: httpx.AsyncClient, db_engine: AsyncEngine
+) -> None:
+    ws, owner, (a,) = await workspace_with(client, 1)
+    await award(db_engine, ws["id"], a.id, 30, WEEK + timedelta(hours=1))
+    await refresh(db_engine)
+    app: FastAPI = create_app(settings.model_copy(update={"leaderboard_cache_max_members": 1}))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://small") as small,
+    ):
+        assert app.state.board_cache.max_rows == 1
+        misses = cache_reads("miss")
+        first = await board(small, ws["id"], owner)
+        second = await board(small, ws["id"], owner)
+        assert first == second and shown(first)[a.name] == 30
+        assert cache_reads("miss") == misses + 2  # two members never fit: each read fills again

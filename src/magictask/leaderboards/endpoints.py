@@ -25,7 +25,9 @@ async def board_cache_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Every API process keeps a board cache and listens for the committed changes that invalidate it (in
     every process, so a change made through one instance reaches the caches of all). Runs inside the
     app's lifespan (FastAPI merges a router's), after Redis and the read database exist."""
-    cache = BoardCache(app.state.redis, app.state.read_db)
+    cache = BoardCache(
+        app.state.redis, app.state.read_db, max_rows=app.state.settings.leaderboard_cache_max_members
+    )
     app.state.board_cache = cache
     publisher.add_committed_listener(cache.on_committed)
     try:
