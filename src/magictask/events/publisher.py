@@ -4,12 +4,15 @@
 goes to the event stream in one pipelined round trip. A crash between commit and append is repaired by
 the outbox sweeper, which re-publishes unprocessed rows.
 
-Committed listeners (the real-time layer installs one) get the same batch after commit, so no feature
-service needs to know about sockets.
+Committed listeners (the real-time layer and the board cache install one) get the same batch after commit,
+so no feature service needs to know about sockets or caches. A listener belongs to the event loop it was
+added on: its Redis pools and queues are bound to that loop, so a commit made on another loop of the same
+process (another app in another thread: tests, an embedded server) must not run it there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -24,17 +27,18 @@ STREAM_SLOT = "event_stream"
 PENDING_SLOT = "pending_events"
 
 CommittedListener = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
-_listeners: list[CommittedListener] = []
+_listeners: list[tuple[asyncio.AbstractEventLoop, CommittedListener]] = []
 
 
 def add_committed_listener(listener: CommittedListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
+    """Call `listener` after every commit made on the running event loop (call from async code)."""
+    entry = (asyncio.get_running_loop(), listener)
+    if entry not in _listeners:
+        _listeners.append(entry)
 
 
 def remove_committed_listener(listener: CommittedListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+    _listeners[:] = [entry for entry in _listeners if entry[1] != listener]
 
 
 def attach_stream(uow: UnitOfWork, stream: EventStream | None) -> None:
@@ -53,7 +57,8 @@ def publish_after_commit(uow: UnitOfWork, event: Event) -> None:
                 await stream.append_events(pending)
 
         async def notify_listeners() -> None:
-            for listener in list(_listeners):
+            loop = asyncio.get_running_loop()
+            for listener in [listener for owner, listener in _listeners if owner is loop]:
                 try:
                     await listener(uow, pending)
                 except Exception:
