@@ -1,4 +1,8 @@
-"""Request-scoped dependencies shared by every feature's endpoints."""
+"""Request-scoped dependencies shared by every feature's endpoints.
+
+All `async def` although none awaits: FastAPI runs a plain `def` dependency in its thread pool, a thread
+hop (and a worker thread) per dependency per request for what is an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from magictask.db import UnitOfWork
 from magictask.events.publisher import attach_stream
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     """The request's transaction; `kit.routing.TransactionalRoute` commits it before the response leaves."""
     uow: UnitOfWork | None = getattr(request.state, "uow", None)
     if uow is None:
@@ -22,17 +26,17 @@ def get_uow(request: Request) -> UnitOfWork:
     return uow
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_mutation_id(
+async def get_mutation_id(
     x_mutation_id: Annotated[
         str | None,
         Header(max_length=64, description="Client id of this mutation, echoed in real-time events"),

@@ -125,7 +125,7 @@ class ReadDatabase:
             await self.replica.dispose()
 
 
-def get_read_db(request: Request) -> ReadDatabase:
+async def get_read_db(request: Request) -> ReadDatabase:
     read_db: ReadDatabase = request.app.state.read_db
     return read_db
 

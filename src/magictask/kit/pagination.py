@@ -31,7 +31,7 @@ class PageParams(BaseModel):
     cursor: str | None
 
 
-def page_params(
+async def page_params(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size"),
     cursor: str | None = Query(None, max_length=500, description="Opaque cursor from `next_cursor`"),
 ) -> PageParams:
