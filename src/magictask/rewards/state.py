@@ -6,6 +6,7 @@ from the user row each batch, so changing them takes effect at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -41,38 +42,39 @@ def load_stats(user_id: str, state: dict[str, Any], time_zone: str, skip_weekend
     )
 
 
-def dump_stats(stats: UserStats, distinct: dict[str, list[str]]) -> dict[str, Any]:
+def _document(
+    stats: UserStats, distinct: dict[str, list[str]], stamp: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """The stored state, with each date/time rendered by `stamp`."""
     s = stats.streak
     return {
         "streak": {
             "current": s.current,
             "longest": s.longest,
-            "last_active_date": s.last_active_date.isoformat() if s.last_active_date else None,
+            "last_active_date": stamp(s.last_active_date) if s.last_active_date else None,
             "freezes": s.freezes,
         },
-        "last_login_date": stats.last_login_date.isoformat() if stats.last_login_date else None,
-        "recent_actions": {k: [t.isoformat() for t in v] for k, v in stats.recent_actions.items() if v},
-        "recent_peers": {k: [t.isoformat() for t in v] for k, v in stats.recent_peers.items() if v},
+        "last_login_date": stamp(stats.last_login_date) if stats.last_login_date else None,
+        "recent_actions": {k: [stamp(t) for t in v] for k, v in stats.recent_actions.items() if v},
+        "recent_peers": {k: [stamp(t) for t in v] for k, v in stats.recent_peers.items() if v},
         # Members counted by distinct-set achievements (e.g. people appreciated).
         "distinct": distinct,
     }
 
 
+def _isoformat(value: date | datetime) -> str:
+    return value.isoformat()
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def dump_stats(stats: UserStats, distinct: dict[str, list[str]]) -> dict[str, Any]:
+    return _document(stats, distinct, _isoformat)
+
+
 def dump_stats_json(stats: UserStats, distinct: dict[str, list[str]]) -> str:
-    """`dump_stats` as JSON text, the form the worker writes: orjson renders the timestamps itself (the same
-    ISO 8601 text as `datetime.isoformat`), so no intermediate string per timestamp is built."""
-    s = stats.streak
-    return orjson.dumps(
-        {
-            "streak": {
-                "current": s.current,
-                "longest": s.longest,
-                "last_active_date": s.last_active_date,
-                "freezes": s.freezes,
-            },
-            "last_login_date": stats.last_login_date,
-            "recent_actions": {k: v for k, v in stats.recent_actions.items() if v},
-            "recent_peers": {k: v for k, v in stats.recent_peers.items() if v},
-            "distinct": distinct,
-        }
-    ).decode()
+    """`dump_stats` as JSON text, the form the worker writes: orjson renders the dates and times itself (the
+    same ISO 8601 text as `isoformat`), so no intermediate string per timestamp is built."""
+    return orjson.dumps(_document(stats, distinct, _as_is)).decode()
