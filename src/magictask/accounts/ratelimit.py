@@ -9,6 +9,7 @@ count against a shared office IP.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
@@ -32,19 +33,23 @@ def _ip_key(ip: str) -> str:
     return "login:ip:" + ip
 
 
-async def _count(redis: Redis, key: str, window: int) -> tuple[int, int]:
-    """Add one to a fixed-window counter; (count, seconds left in its window)."""
+async def _count_attempt(redis: Redis, limits: Sequence[tuple[str, int]], window: int, refusal: str) -> None:
+    """Add one to each fixed-window counter (key, limit) in one round trip; 429 with Retry-After (the longest
+    wait among the counters over their limit) if any is."""
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-        pipe.ttl(key)
-        count, _, ttl = await pipe.execute()
-    return int(count), int(ttl)
-
-
-def _too_many(message: str, ttls: list[int], window: int) -> RateLimited:
-    retry_after = max(1, max(t if t > 0 else window for t in ttls))
-    return RateLimited(message, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after})
+        for key, _limit in limits:
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            pipe.ttl(key)
+        replies = await pipe.execute()
+    blocked_ttls = [
+        int(replies[3 * i + 2]) for i, (_key, limit) in enumerate(limits) if int(replies[3 * i]) > limit
+    ]
+    if blocked_ttls:
+        retry_after = max(1, max(t if t > 0 else window for t in blocked_ttls))
+        raise RateLimited(
+            refusal, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after}
+        )
 
 
 class LoginRateLimiter:
@@ -56,15 +61,12 @@ class LoginRateLimiter:
 
     async def check_attempt(self, email: str, ip: str) -> None:
         """Count this attempt; 429 with Retry-After if either counter is over its limit."""
-        account_count, account_ttl = await _count(self.redis, _account_key(email), self.window)
-        ip_count, ip_ttl = await _count(self.redis, _ip_key(ip), self.window)
-        blocked_ttls = []
-        if account_count > self.max_account:
-            blocked_ttls.append(account_ttl)
-        if ip_count > self.max_ip:
-            blocked_ttls.append(ip_ttl)
-        if blocked_ttls:
-            raise _too_many("Too many login attempts; try again later", blocked_ttls, self.window)
+        await _count_attempt(
+            self.redis,
+            [(_account_key(email), self.max_account), (_ip_key(ip), self.max_ip)],
+            self.window,
+            "Too many login attempts; try again later",
+        )
 
     async def record_success(self, email: str, ip: str) -> None:
         await self.redis.delete(_account_key(email))
@@ -81,6 +83,9 @@ class SignupRateLimiter:
         self.max_ip = settings.signup_max_per_ip
 
     async def check_attempt(self, ip: str) -> None:
-        count, ttl = await _count(self.redis, "signup:ip:" + ip, self.window)
-        if count > self.max_ip:
-            raise _too_many("Too many sign-ups from this address; try again later", [ttl], self.window)
+        await _count_attempt(
+            self.redis,
+            [("signup:ip:" + ip, self.max_ip)],
+            self.window,
+            "Too many sign-ups from this address; try again later",
+        )
