@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
@@ -85,17 +86,22 @@ async def do_login(
     if new_hash is not None:
         user.password_hash = new_hash
     _, secret = await _open_session(uow, user, settings, user_agent)
+    await _record_user_event(uow, types.USER_LOGIN, user, {"method": "password"})
+    await limiter.record_success(data.email, ip)
+    return user, secret
+
+
+async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: dict[str, Any]) -> None:
+    """Events a user causes about themselves, outside any workspace (a login, a profile change)."""
     await record_event(
         uow,
-        types.USER_LOGIN,
+        type_,
         actor_id=user.id,
         workspace_id=None,
         subject_type="user",
         subject_id=user.id,
-        payload={"method": "password"},
+        payload=payload,
     )
-    await limiter.record_success(data.email, ip)
-    return user, secret
 
 
 async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
@@ -116,15 +122,7 @@ async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
         setattr(user, field, value)
     await uow.session.flush()
     await uow.session.refresh(user)
-    await record_event(
-        uow,
-        types.USER_UPDATED,
-        actor_id=user.id,
-        workspace_id=None,
-        subject_type="user",
-        subject_id=user.id,
-        payload={"changes": changes},
-    )
+    await _record_user_event(uow, types.USER_UPDATED, user, {"changes": changes})
     return user
 
 
