@@ -43,6 +43,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.models import Event
@@ -55,7 +56,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_KEY = "leaderboard:token:{}"
 TOKEN_TTL_SECONDS = 86_400  # a workspace nobody reads for a day loses its token: the next read makes one
-DEFAULT_MAX_ROWS = 300_000  # members held over all lists: ~550 B each, so ~165 MB at most
+# Members held over all lists (~550 B each); the setting `leaderboard_cache_max_members` is the one source.
+DEFAULT_MAX_ROWS: int = Settings.model_fields["leaderboard_cache_max_members"].default
 DEFAULT_MAX_AGE_SECONDS = 300.0  # the refresh period: a lost invalidation is no staler than the standings
 
 # Events after which a workspace's boards must be rebuilt (standings themselves change only by refresh).
