@@ -123,8 +123,9 @@ async def add_recent_xp(engine: AsyncEngine, data: Generated, rows: int, rng: ra
         )
         await conn.execute(
             text(
-                "insert into xp_ledger (event_id, user_id, workspace_id, event_type, role, delta, explanation, "
-                "occurred_at) select id, actor_id, workspace_id, 'task.completed', 'actor', 30, '{}', created_at "
+                "insert into xp_ledger (event_id, user_id, workspace_id, event_type, role, delta, board_delta, "
+                "explanation, occurred_at) select id, actor_id, workspace_id, 'task.completed', 'actor', 30, 30, '{}', "
+                "created_at "
                 "from events where id > :base"
             ),
             {"base": base},

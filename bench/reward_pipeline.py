@@ -253,8 +253,8 @@ async def main():
                 stats = load_stats(uid, json.loads(st["state"]), "UTC", False)
                 scored = score_event(facts, role, stats, DEFAULT_WEIGHTS)
                 await conn.execute(
-                    "insert into xp_ledger (event_id, user_id, workspace_id, task_id, event_type, role, delta, explanation, occurred_at) "
-                    "values ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9) on conflict do nothing",
+                    "insert into xp_ledger (event_id, user_id, workspace_id, task_id, event_type, role, delta, board_delta, explanation, occurred_at) "
+                    "values ($1,$2,$3,$4,$5,$6,$7,$7,$8::jsonb,$9) on conflict do nothing",
                     event_id, uuid.UUID(uid), row["workspace_id"], row["task_id"], row["type"], role, scored.award.xp,
                     json.dumps(scored.award.explanation()), row["created_at"])
                 total = st["xp_total"] + scored.award.xp

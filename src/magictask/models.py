@@ -7,7 +7,15 @@ from magictask.events.models import Event
 from magictask.leaderboards.models import LeaderboardState
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
-from magictask.rewards.models import UserAchievement, UserStats, WorkspaceScoring, XpLedger
+from magictask.rewards.models import (
+    TaskAward,
+    UserAchievement,
+    UserStats,
+    WorkspaceScoring,
+    XpAdjustment,
+    XpFlag,
+    XpLedger,
+)
 from magictask.tasks.models import Task, TaskAssignee
 from magictask.workspaces.models import Invite, Team, TeamMember, Workspace, WorkspaceMember
 
@@ -24,6 +32,7 @@ __all__ = [
     "Reaction",
     "Task",
     "TaskAssignee",
+    "TaskAward",
     "Team",
     "TeamMember",
     "User",
@@ -32,5 +41,7 @@ __all__ = [
     "Workspace",
     "WorkspaceMember",
     "WorkspaceScoring",
+    "XpAdjustment",
+    "XpFlag",
     "XpLedger",
 ]

@@ -37,8 +37,8 @@ async def award(
         )
         ledger_id = await conn.scalar(
             text(
-                "insert into xp_ledger (event_id, user_id, workspace_id, event_type, role, delta, explanation, "
-                "occurred_at, awarded_at) values (:e, :u, :w, 'task.completed', 'actor', :xp, '{}', :at, "
+                "insert into xp_ledger (event_id, user_id, workspace_id, event_type, role, delta, board_delta, "
+                "explanation, occurred_at, awarded_at) values (:e, :u, :w, 'task.completed', 'actor', :xp, :xp, '{}', :at, "
                 "coalesce(:awarded, now())) returning id"
             ),
             {

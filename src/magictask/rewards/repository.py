@@ -133,8 +133,8 @@ _INSERT_LEDGER_AND_MARK = text(
         update events set processed_at = :now where id = any(cast(:events as bigint[]))
     ), ins as (
         insert into xp_ledger
-            (event_id, user_id, workspace_id, task_id, event_type, role, delta, explanation, occurred_at)
-        select v.e, v.u, ev.workspace_id, ev.task_id, ev.type, v.r, v.d, v.x::jsonb, ev.created_at
+            (event_id, user_id, workspace_id, task_id, event_type, role, delta, board_delta, explanation, occurred_at)
+        select v.e, v.u, ev.workspace_id, ev.task_id, ev.type, v.r, v.d, v.d, v.x::jsonb, ev.created_at
         from unnest(cast(:e as bigint[]), cast(:u as uuid[]), cast(:r as text[]), cast(:d as int[]),
                     cast(:x as text[])) as v(e, u, r, d, x)
         join events ev on ev.id = v.e
