@@ -25,12 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from magictask.embedded import EmbeddedValkey
 from magictask.events.models import Event
 from magictask.events.stream import DEAD_LETTER_STREAM
-from magictask.rewards import achievements as ach
-from magictask.rewards.levels import level_for_xp
-from magictask.rewards.rules import PriorCompletion, UserStats, completion_after, recipients, score_event
+from magictask.rewards.scoring import BatchInput, PlayerState, UserStats, score_batch
+from magictask.rewards.scoring.levels import level_for_xp
 from magictask.rewards.service import facts_for
-from magictask.rewards.streaks import local_time
-from magictask.rewards.weights import DEFAULT_WEIGHTS
 from tests.conftest import TestServers
 from tests.pipeline.procs import Cluster, Proc
 
@@ -117,37 +114,14 @@ def _metric(text: str, name: str) -> float:
 def _expected(
     events: list[Event], tz_by_user: dict[str, str]
 ) -> tuple[dict[str, int], dict[str, set[str]], dict[tuple[int, str], int]]:
-    """Replay every event once, in id order, through the pure model (what the worker must have done)."""
-    stats: dict[str, UserStats] = {}
-    xp: dict[str, int] = defaultdict(int)
-    per_award: dict[tuple[int, str], int] = {}
-    counters: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    completions: dict[str, PriorCompletion] = {}
-    for e in events:
-        if e.actor_id is None:
-            continue
-        facts = facts_for(e, completions.get(str(e.task_id)) if e.task_id else None)
-        awards = []
-        for uid, role in recipients(facts):
-            s = stats.get(uid) or UserStats(user_id=uid, time_zone=tz_by_user.get(uid, "UTC"))
-            scored = score_event(facts, role, s, DEFAULT_WEIGHTS)
-            stats[uid] = scored.stats
-            xp[uid] += scored.award.xp
-            per_award[(e.id, uid)] = scored.award.xp
-            awards.append(scored.award)
-            for metric, n in ach.metric_increments(
-                facts, role, local_time(facts.occurred_at, s.time_zone)
-            ).items():
-                counters[uid][metric] += n
-        if e.task_id and facts.type in ("task.completed", "task.reopened"):
-            after = completion_after(facts, awards)
-            if after is not None:
-                completions[str(e.task_id)] = after
-    unlocked = {}
-    for uid, total in xp.items():
-        metrics = {**counters[uid], **ach.gauge_metrics(max(0, total), stats[uid].streak)}
-        unlocked[uid] = {p.achievement.key for p in ach.evaluate(metrics, set()) if p.unlocked}
-    return dict(xp), unlocked, per_award
+    """Replay every event once, in id order, through the scoring kernel (what the worker must have done)."""
+    facts = [facts_for(e) for e in events if e.actor_id is not None]
+    players = {uid: PlayerState(UserStats(uid, time_zone=tz)) for uid, tz in tz_by_user.items()}
+    result = score_batch(BatchInput(events=facts, players=players))
+    xp = {uid: p.xp_total for uid, p in result.players.items()}
+    unlocked = {uid: set(p.unlocked) for uid, p in result.players.items()}
+    per_award = {(a.event_id, a.user_id): a.xp for a in result.awards}
+    return xp, unlocked, per_award
 
 
 async def test_nothing_lost_nothing_doubled_under_kills_and_restarts(

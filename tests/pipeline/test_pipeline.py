@@ -191,7 +191,7 @@ async def test_scoring_weights_are_validated_versioned_and_admin_only(client: ht
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "bogus"
 
 
-async def test_workspace_weights_change_the_award(
+async def test_workspace_weights_price_the_board_not_the_profile(
     client: httpx.AsyncClient, consumer: RewardConsumer, db_engine: AsyncEngine
 ) -> None:
     team = await make_team(client)
@@ -201,5 +201,8 @@ async def test_workspace_weights_change_the_award(
     await create_task(client, team.project["id"], team.member)
     await drain(consumer, db_engine)
     created = [r for r in await ledger(db_engine, team.member.id) if r["event_type"] == "task.created"]
-    assert created and created[0]["explanation"]["base"]["xp"] == 0
+    # The board follows the workspace's weights; the profile follows the standard model whatever they say.
+    # (Both carry the day's first-action bonus of 15.)
+    assert created and created[0]["explanation"]["base"]["board_xp"] == 0 and created[0]["board_delta"] == 15
+    assert created[0]["explanation"]["base"]["xp"] == 5 and created[0]["delta"] == 5 + 15
     assert created[0]["explanation"]["weights_version"] == 2

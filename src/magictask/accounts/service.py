@@ -118,11 +118,14 @@ async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
     }
     if not changes:
         return user
+    # The scoring kernel needs the zone it is leaving: a change takes effect from the next local day.
+    previous = {"timezone": user.timezone} if "timezone" in changes else {}
     for field, value in changes.items():
         setattr(user, field, value)
     await uow.session.flush()
     await uow.session.refresh(user)
-    await _record_user_event(uow, types.USER_UPDATED, user, {"changes": changes})
+    payload: dict[str, Any] = {"changes": changes, **({"previous": previous} if previous else {})}
+    await _record_user_event(uow, types.USER_UPDATED, user, payload)
     return user
 
 

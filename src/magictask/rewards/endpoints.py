@@ -13,7 +13,7 @@ from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.rewards import progress
 from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut
-from magictask.rewards.weights import ScoringWeights
+from magictask.rewards.scoring.weights import ScoringWeights
 
 router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -46,5 +46,6 @@ async def get_scoring(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow) -> S
 async def put_scoring(
     workspace_id: uuid.UUID, weights: ScoringWeights, user: CurrentUser, uow: Uow, mutation_id: MutationId
 ) -> ScoringOut:
-    """Replace the workspace's weights (admins). Send the `version` you read; a stale one gets 409."""
+    """Replace the workspace's weights (admins). They price this workspace's own board only: everyone's
+    profile XP follows the standard model. Send the `version` you read; a stale one gets 409."""
     return await progress.put_scoring(uow, user, workspace_id, weights, mutation_id)

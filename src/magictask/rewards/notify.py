@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+
+from magictask.rewards.scoring.notices import Notification
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Notification:
-    user_id: str
-    event: str  # xp.awarded | level.up | achievement.unlocked
-    data: dict[str, Any]
+__all__ = ["Notification", "install_sink", "notify_rewards", "remove_sink"]
 
 
 Sink = Callable[[Sequence[Notification]], Awaitable[None]]

@@ -15,14 +15,14 @@ from magictask.events.service import record_event
 from magictask.kit.errors import Conflict, Invalid, NotFound
 from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
 from magictask.kit.time import utcnow
-from magictask.rewards import achievements as ach
 from magictask.rewards import repository as repo
-from magictask.rewards.levels import progress as level_progress
 from magictask.rewards.models import WorkspaceScoring
 from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut, StreakOut
-from magictask.rewards.state import load_stats
-from magictask.rewards.streaks import current_streak
-from magictask.rewards.weights import DEFAULT_WEIGHTS, ScoringWeights
+from magictask.rewards.scoring import achievements as ach
+from magictask.rewards.scoring.levels import progress as level_progress
+from magictask.rewards.scoring.streaks import current_streak
+from magictask.rewards.scoring.weights import STANDARD, ScoringWeights
+from magictask.rewards.state import load_distinct, load_stats
 from magictask.workspaces.access import require_role
 
 MYSTERY = "???"
@@ -76,6 +76,7 @@ async def xp_history(
             event_type=r.event_type,
             role=r.role,
             xp=r.delta,
+            board_xp=r.board_delta,
             workspace_id=r.workspace_id,
             task_id=r.task_id,
             occurred_at=r.occurred_at,
@@ -92,8 +93,9 @@ async def achievements_for(session: AsyncSession, viewer: User, user_id: uuid.UU
     unlocked = await repo.unlocked_achievements(session, user_id)
     row = await repo.find_stats(session, user_id)
     counters: dict[str, int] = {k: int(v) for k, v in (row.counters if row else {}).items()}
-    stats = load_stats(str(user_id), row.state if row else {}, "UTC", False)
-    metrics = {**counters, **ach.gauge_metrics(max(0, int(row.xp_total) if row else 0), stats.streak)}
+    state = row.state if row else {}
+    stats = load_stats(str(user_id), state, "UTC", False)
+    metrics = ach.metrics_of(counters, load_distinct(state), int(row.xp_total) if row else 0, stats.streak)
     out = []
     for p in ach.evaluate(metrics, set(unlocked)):
         a = p.achievement
@@ -119,8 +121,8 @@ def _scoring_out(workspace_id: uuid.UUID, row: WorkspaceScoring | None) -> Scori
         return ScoringOut(
             workspace_id=workspace_id,
             version=1,
-            weights=DEFAULT_WEIGHTS,
-            defaults=DEFAULT_WEIGHTS,
+            weights=STANDARD,
+            defaults=STANDARD,
             updated_at=None,
         )
     weights = ScoringWeights.model_validate({**row.weights, "version": row.version})
@@ -128,7 +130,7 @@ def _scoring_out(workspace_id: uuid.UUID, row: WorkspaceScoring | None) -> Scori
         workspace_id=workspace_id,
         version=row.version,
         weights=weights,
-        defaults=DEFAULT_WEIGHTS,
+        defaults=STANDARD,
         updated_at=row.updated_at,
     )
 

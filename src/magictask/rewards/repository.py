@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,13 +78,43 @@ _LOCK_EVENTS = text(
 # Every unprocessed event up to the batch's newest, from the small partial index of unprocessed events: the
 # worker picks the batch's actors' older ones (lost stream appends) from it in Python. (One statement that
 # also did the actor match was planned as a nested loop over both sets: 25 ms per batch of 500.)
-_UNPROCESSED_UP_TO = text(f"select id, actor_id from events where {_UNPROCESSED} and id <= :newest")
+_UNPROCESSED_UP_TO = text(
+    f"select id, actor_id, task_id, type from events where {_UNPROCESSED} and id <= :newest"
+)
 
+# The same actor's older unprocessed events and, for a completion or reopen, the same task's older unprocessed
+# completions and reopens (two people's partitions must not reorder one task's award).
 _OLDER_UNPROCESSED = text(
-    f"""
-    select id from events
-    where actor_id = (select actor_id from events where id = :id) and id < :id and {_UNPROCESSED}
-    order by id
+    """
+    with this as (select actor_id, task_id, type from events where id = :id)
+    select e.id from events e, this
+    where e.id < :id and e.processed_at is null and e.dead_lettered_at is null
+      and (e.actor_id = this.actor_id
+           or (this.type in ('task.completed', 'task.reopened') and e.task_id = this.task_id
+               and e.type in ('task.completed', 'task.reopened')))
+    order by e.id
+    """
+)
+
+_TASK_AWARDS = text(
+    "select task_id, credits, held from task_awards where task_id = any(cast(:tasks as uuid[]))"
+)
+
+_UPSERT_TASK_AWARDS = text(
+    """
+    insert into task_awards (task_id, workspace_id, credits, held, first_event_id)
+    select v.t, (select workspace_id from tasks where id = v.t), v.c::jsonb, v.h, 0
+    from unnest(cast(:t as uuid[]), cast(:c as text[]), cast(:h as boolean[])) as v(t, c, h)
+    on conflict (task_id) do update set credits = excluded.credits, held = excluded.held, updated_at = now()
+    """
+)
+
+# The once-per-thing keys among these (user, key) pairs that some earlier award already earned.
+_AWARDED_KEYS = text(
+    """
+    select distinct l.user_id, l.award_key
+    from unnest(cast(:u as uuid[]), cast(:k as text[])) as v(u, k)
+    join xp_ledger l on l.user_id = v.u and l.award_key = v.k
     """
 )
 
@@ -91,14 +123,6 @@ _WORKSPACE_SCORING = text(
     select w.id, w.gamification_enabled, s.weights, s.version
     from workspaces w left join workspace_scoring s on s.workspace_id = w.id
     where w.id = any(cast(:ids as uuid[]))
-    """
-)
-
-_COMPLETION_HISTORY = text(
-    """
-    select task_id, user_id, event_type, delta from xp_ledger
-    where task_id = any(cast(:tasks as uuid[])) and event_type in ('task.completed', 'task.reopened')
-    order by task_id, id
     """
 )
 
@@ -133,10 +157,12 @@ _INSERT_LEDGER_AND_MARK = text(
         update events set processed_at = :now where id = any(cast(:events as bigint[]))
     ), ins as (
         insert into xp_ledger
-            (event_id, user_id, workspace_id, task_id, event_type, role, delta, board_delta, explanation, occurred_at)
-        select v.e, v.u, ev.workspace_id, ev.task_id, ev.type, v.r, v.d, v.d, v.x::jsonb, ev.created_at
+            (event_id, user_id, workspace_id, task_id, event_type, role, delta, board_delta, award_key,
+             corrects_id, explanation, occurred_at)
+        select v.e, v.u, ev.workspace_id, ev.task_id, ev.type, v.r, v.d, v.b, v.k, v.c, v.x::jsonb, ev.created_at
         from unnest(cast(:e as bigint[]), cast(:u as uuid[]), cast(:r as text[]), cast(:d as int[]),
-                    cast(:x as text[])) as v(e, u, r, d, x)
+                    cast(:b as int[]), cast(:k as text[]), cast(:c as bigint[]), cast(:x as text[]))
+             as v(e, u, r, d, b, k, c, x)
         join events ev on ev.id = v.e
         on conflict on constraint uq_xp_ledger_event_user do nothing
         returning event_id, user_id
@@ -171,19 +197,40 @@ _UPDATE_STATS_AND_ACHIEVEMENTS = text(
 )
 
 
+_COMPLETION_TYPES = frozenset({"task.completed", "task.reopened"})
+
+
 async def lock_events(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[Any]:
-    """The batch's unprocessed events (with `include_older`, plus older unprocessed events of the same
-    actors), locked, in id order: (id, type, actor_id, workspace_id, task_id, payload, created_at)."""
+    """The batch's unprocessed events (with `include_older`, plus the older unprocessed events they depend
+    on: the same actors' and, for completions and reopens, the same tasks' completions and reopens, to a
+    fixed point), locked, in id order: (id, type, actor_id, workspace_id, task_id, payload, created_at)."""
     if include_older and event_ids:
         pending = list(await session.execute(_UNPROCESSED_UP_TO, {"newest": max(event_ids)}))
         batch = set(event_ids)
-        wanted = [(event_id, actor) for event_id, actor in pending if event_id in batch]
-        if not wanted:
+        chosen = {row[0] for row in pending if row[0] in batch}
+        if not chosen:
             return []
-        newest = max(event_id for event_id, _ in wanted)
-        actors = {actor for _, actor in wanted if actor is not None}
-        older = [event_id for event_id, actor in pending if event_id < newest and actor in actors]
-        event_ids = [event_id for event_id, _ in wanted] + older
+        newest = max(chosen)
+        actors: set[Any] = set()
+        tasks: set[Any] = set()
+        grew = True
+        while grew:
+            for event_id, actor, task, type_ in pending:
+                if event_id in chosen:
+                    actors.add(actor)
+                    if type_ in _COMPLETION_TYPES:
+                        tasks.add(task)
+            before = len(chosen)
+            chosen |= {
+                event_id
+                for event_id, actor, task, type_ in pending
+                if event_id < newest
+                and (
+                    (actor is not None and actor in actors) or (type_ in _COMPLETION_TYPES and task in tasks)
+                )
+            }
+            grew = len(chosen) > before
+        event_ids = list(chosen)
     return list(await session.execute(_LOCK_EVENTS, {"ids": event_ids}))
 
 
@@ -196,9 +243,27 @@ async def workspace_scoring(session: AsyncSession, workspace_ids: list[uuid.UUID
     return list(await session.execute(_WORKSPACE_SCORING, {"ids": workspace_ids}))
 
 
-async def completion_history(session: AsyncSession, task_ids: list[uuid.UUID]) -> list[Any]:
-    """The completion/reopen ledger rows of these tasks in award order: (task, user, event type, delta)."""
-    return list(await session.execute(_COMPLETION_HISTORY, {"tasks": task_ids}))
+async def task_awards(session: AsyncSession, task_ids: list[uuid.UUID]) -> list[Any]:
+    """(task id, credits, held) of the tasks that have a completion award."""
+    return list(await session.execute(_TASK_AWARDS, {"tasks": task_ids}))
+
+
+async def upsert_task_awards(
+    session: AsyncSession, rows: list[tuple[uuid.UUID, list[dict[str, Any]], bool]]
+) -> None:
+    t, c, h = zip(*rows, strict=True)
+    await session.execute(
+        _UPSERT_TASK_AWARDS, {"t": list(t), "c": [orjson.dumps(x).decode() for x in c], "h": list(h)}
+    )
+
+
+async def awarded_keys(session: AsyncSession, pairs: list[tuple[str, str]]) -> list[Any]:
+    """(user id, key) for each of `pairs` (user id, key) some earlier award already earned."""
+    return list(
+        await session.execute(
+            _AWARDED_KEYS, {"u": [uuid.UUID(u) for u, _ in pairs], "k": [k for _, k in pairs]}
+        )
+    )
 
 
 async def lock_stats(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[Any]:
@@ -211,24 +276,24 @@ async def ensure_stats_rows(session: AsyncSession, user_ids: list[uuid.UUID]) ->
 
 async def insert_ledger_and_mark(
     session: AsyncSession,
-    rows: list[tuple[int, uuid.UUID, str, int, str]],
+    rows: Sequence[tuple[int, uuid.UUID, str, int, int, str | None, int | None, str]],
     event_ids: list[int],
     now: datetime,
 ) -> set[tuple[int, uuid.UUID]]:
-    """Insert ledger rows, each (event id, user id, role, delta, explanation as JSON text), and mark the
-    events processed. Returns the (event id, user id) pairs that were NOT inserted because an earlier delivery
-    had already awarded them."""
+    """Insert ledger rows, each (event id, user id, role, profile XP, board XP, award key, corrected ledger id,
+    explanation as JSON text), and mark the events processed. Returns the (event id, user id) pairs that were
+    NOT inserted because an earlier delivery had already awarded them."""
     if not rows:
         await session.execute(_MARK_PROCESSED, {"now": now, "events": event_ids})
         return set()
-    e, u, r, d, x = zip(*rows, strict=True)
-    params = {"now": now, "events": event_ids, "e": e, "u": u, "r": r, "d": d, "x": x}
+    e, u, r, d, b, k, c, x = zip(*rows, strict=True)
+    params = {"now": now, "events": event_ids, "e": e, "u": u, "r": r, "d": d, "b": b, "k": k, "c": c, "x": x}
     result = await session.execute(_INSERT_LEDGER_AND_MARK, params)
     return {(int(event_id), user_id) for event_id, user_id in result}
 
 
 async def update_stats_and_achievements(
-    session: AsyncSession, rows: list[dict[str, Any]], unlocks: list[tuple[uuid.UUID, str, int | None]]
+    session: AsyncSession, rows: list[dict[str, Any]], unlocks: Sequence[tuple[uuid.UUID, str, int | None]]
 ) -> int:
     """Write stats where the version is still the one read, and insert new achievements; returns how many
     stats rows matched. `counters` and `state` are JSON text already."""

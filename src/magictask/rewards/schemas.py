@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from magictask.rewards.weights import ScoringWeights
+from magictask.rewards.scoring import Explanation
+from magictask.rewards.scoring.weights import ScoringWeights
 
 
 class StreakOut(BaseModel):
@@ -31,11 +31,12 @@ class LedgerItem(BaseModel):
     event_id: int
     event_type: str
     role: str
-    xp: int
+    xp: int = Field(description="Profile XP: priced with the platform's standard model")
+    board_xp: int = Field(description="The same award priced with the workspace's weights: its board only")
     workspace_id: uuid.UUID | None
     task_id: uuid.UUID | None
     occurred_at: datetime
-    explanation: dict[str, Any]
+    explanation: Explanation
 
 
 class AchievementOut(BaseModel):
@@ -53,6 +54,6 @@ class AchievementOut(BaseModel):
 class ScoringOut(BaseModel):
     workspace_id: uuid.UUID
     version: int
-    weights: ScoringWeights
-    defaults: ScoringWeights
+    weights: ScoringWeights = Field(description="This workspace's weights: they price its own board only")
+    defaults: ScoringWeights = Field(description="The standard model, which prices everyone's profile XP")
     updated_at: datetime | None

@@ -1,15 +1,16 @@
-"""Score a batch of events in the caller's transaction (the worker commits).
+"""The reward worker's I/O shell around the scoring kernel, in the caller's transaction (the worker commits).
 
 Load the batch's unprocessed events (locked, so a second worker holding a stale lease waits and then finds
-them processed), the recipients' stats (locked), the workspaces' weights and the tasks' completion history;
-score every event in id order with the pure rules; write ledger rows, stats (version-checked),
-achievements and the processed mark. Returns what to notify once the transaction has committed.
+them processed), the workspaces' weights, the tasks' completion awards, the once-per-thing keys already
+earned and the recipients' state (locked); hand all of it to `scoring.score_batch`; write what it returns:
+ledger rows, task awards, state (version-checked), achievements and the processed mark. Returns what to
+notify once the transaction has committed. No scoring decision is taken here.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -17,22 +18,23 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.kit.time import utcnow
-from magictask.rewards import achievements as ach
 from magictask.rewards import repository as repo
-from magictask.rewards.levels import level_for_xp
 from magictask.rewards.notify import Notification
-from magictask.rewards.rules import (
-    Award,
+from magictask.rewards.scoring import (
+    BatchInput,
+    BatchResult,
+    Correction,
+    Credit,
     EventFacts,
-    PriorCompletion,
-    completion_after,
-    recipients,
-    score_event,
+    PlayerState,
+    ScoringWeights,
+    TaskAward,
+    TaskValues,
+    score_batch,
 )
-from magictask.rewards.rules import UserStats as RuleStats
-from magictask.rewards.state import dump_stats_json, load_stats
-from magictask.rewards.streaks import local_time
-from magictask.rewards.weights import DEFAULT_WEIGHTS, ScoringWeights
+from magictask.rewards.scoring.levels import level_for_xp
+from magictask.rewards.scoring.rules import COMPLETION_TYPES, award_keys, recipients
+from magictask.rewards.state import dump_stats_json, load_distinct, load_stats
 
 
 class StatsVersionConflict(RuntimeError):
@@ -46,17 +48,17 @@ class BatchOutcome:
     notifications: list[Notification] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _UserState:
-    user_id: uuid.UUID
-    version: int
-    stats: RuleStats
-    counters: dict[str, int]
-    distinct: dict[str, list[str]]
-    xp_total: int
-    level_before: int
-    unlocked: set[str]
-    changed: bool = False
+class EventRow(Protocol):
+    """The columns of an `events` row the worker reads (a plain row from `repository.lock_events`, or an
+    ORM object)."""
+
+    id: int
+    type: str
+    actor_id: uuid.UUID | None
+    workspace_id: uuid.UUID | None
+    task_id: uuid.UUID | None
+    payload: dict[str, Any]
+    created_at: datetime
 
 
 def _parse_date(value: Any) -> date | None:
@@ -85,81 +87,108 @@ def _float(value: Any) -> float | None:
         return None
 
 
-class EventRow(Protocol):
-    """The columns of an `events` row the worker reads (a plain row from `repository.lock_events`, or an
-    ORM object)."""
-
-    id: int
-    type: str
-    actor_id: uuid.UUID | None
-    workspace_id: uuid.UUID | None
-    task_id: uuid.UUID | None
-    payload: dict[str, Any]
-    created_at: datetime
+def _str(value: Any) -> str | None:
+    return str(value) if value else None
 
 
-def facts_for(event: EventRow, prior: PriorCompletion | None) -> EventFacts:
-    p = event.payload or {}
-    return EventFacts(
-        type=event.type,
-        actor_id=str(event.actor_id),
-        occurred_at=event.created_at,
-        task_id=str(event.task_id) if event.task_id else None,
+def _values(p: dict[str, Any]) -> TaskValues:
+    return TaskValues(
         priority=p.get("priority"),
         estimate=_float(p.get("estimate")),
         due_date=_parse_date(p.get("due_date")),
+    )
+
+
+def _settled(p: dict[str, Any]) -> TaskValues | None:
+    if "settled" not in p:  # recorded before values were settled: priced as it stood at completion
+        return _values(p)
+    settled = p["settled"]
+    return _values(settled) if isinstance(settled, dict) else None
+
+
+def _timezone_change(p: dict[str, Any]) -> tuple[str, str] | None:
+    new = (p.get("changes") or {}).get("timezone")
+    old = (p.get("previous") or {}).get("timezone")
+    return (str(old), str(new)) if old and new else None
+
+
+def _correction(event: EventRow) -> Correction | None:
+    p = event.payload or {}
+    try:
+        return Correction(
+            user_id=str(p["user_id"]),
+            ledger_id=int(p["ledger_id"]),
+            delta=int(p["delta"]),
+            board_delta=int(p.get("board_delta", p["delta"])),
+            previous_xp=int(p["previous_xp"]),
+            xp=int(p["xp"]),
+            reason=str(p.get("reason", "")),
+            by=str(event.actor_id),
+            original_event_type=p.get("original_event_type"),
+            task_id=str(event.task_id) if event.task_id else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # scored as a zero award that says so
+
+
+def facts_for(event: EventRow) -> EventFacts:
+    p = event.payload or {}
+    t = event.type
+    social_thing = p.get("comment_id") if t == "mention.created" else p.get("target_id")
+    return EventFacts(
+        event_id=event.id,
+        type=t,
+        actor_id=str(event.actor_id),
+        occurred_at=event.created_at,
+        workspace_id=str(event.workspace_id) if event.workspace_id else None,
+        task_id=str(event.task_id) if event.task_id else None,
+        settled=_settled(p) if t == "task.completed" else None,
+        created_by=_str(p.get("created_by")),
+        assignee_ids=tuple(str(a) for a in p.get("assignee_ids") or ()) if t == "task.completed" else (),
         task_created_at=_parse_dt(p.get("created_at") or p.get("task_created_at")),
-        prior_completion=prior,
-        mentioned_user_id=str(p["mentioned_user_id"]) if p.get("mentioned_user_id") else None,
-        target_owner_id=str(p["target_owner_id"]) if p.get("target_owner_id") else None,
+        counterpart_id=_str(
+            p.get("mentioned_user_id") if t == "mention.created" else p.get("target_owner_id")
+        ),
+        thing_id=_str(social_thing) if t in ("mention.created", "reaction.added") else None,
         emoji=p.get("emoji"),
+        timezone_change=_timezone_change(p) if t == "user.updated" else None,
+        correction=_correction(event) if t == "xp.adjusted" else None,
     )
 
 
-async def _completion_history(session: AsyncSession, task_ids: set[uuid.UUID]) -> dict[str, PriorCompletion]:
-    """Per task: who holds its completion XP, how much the first completion awarded, whether it is held."""
-    if not task_ids:
-        return {}
-    out: dict[str, PriorCompletion] = {}
-    for task_id, user_id, event_type, delta in await repo.completion_history(session, list(task_ids)):
-        key = str(task_id)
-        prior = out.get(key)
-        if event_type == "task.completed":
-            if prior is None:
-                out[key] = PriorCompletion(str(user_id), int(delta), held=True)
-            elif not prior.held:
-                # As `rules.completion_after`: a re-completion restores the first award to its completer.
-                out[key] = PriorCompletion(str(user_id), prior.award, held=True)
-        elif prior is not None and str(user_id) == prior.user_id:
-            out[key] = PriorCompletion(prior.user_id, prior.award, held=False)
-    return out
-
-
-def _user_state(row: Any) -> _UserState:
-    uid = str(row.user_id)
+def _player(row: Any) -> PlayerState:
     state = row.state or {}
-    return _UserState(
-        user_id=row.user_id,
-        version=row.version,
-        stats=load_stats(uid, state, row.timezone or "UTC", bool(row.skip_weekends)),
-        counters={k: int(v) for k, v in (row.counters or {}).items()},
-        distinct={k: list(v) for k, v in (state.get("distinct") or {}).items()},
+    return PlayerState(
+        stats=load_stats(str(row.user_id), state, row.timezone or "UTC", bool(row.skip_weekends)),
         xp_total=int(row.xp_total),
-        level_before=int(row.level),
-        unlocked=set(row.unlocked or ()),
+        level=int(row.level),
+        counters={k: int(v) for k, v in (row.counters or {}).items()},
+        distinct=load_distinct(state),
+        unlocked=frozenset(row.unlocked or ()),
     )
 
 
-async def _load_users(session: AsyncSession, user_ids: set[str]) -> dict[str, _UserState]:
-    """The recipients' stats, locked. A user without a stats row yet gets one first (an extra round trip
-    only for users new to the worker)."""
+@dataclass(slots=True)
+class _Loaded:
+    player: PlayerState
+    version: int
+
+
+async def _load_players(session: AsyncSession, user_ids: set[str]) -> dict[str, _Loaded]:
+    """The recipients' state, locked. A user without a stats row yet gets one first (an extra round trip only
+    for users new to the worker); a deleted account gets none and is skipped by the kernel."""
     if not user_ids:
         return {}
-    out = {str(row.user_id): _user_state(row) for row in await repo.lock_stats(session, _uuids(user_ids))}
+    out = {
+        str(r.user_id): _Loaded(_player(r), r.version)
+        for r in await repo.lock_stats(session, _uuids(user_ids))
+    }
     missing = _uuids(user_ids - out.keys())
     if missing:
         await repo.ensure_stats_rows(session, missing)
-        out.update((str(row.user_id), _user_state(row)) for row in await repo.lock_stats(session, missing))
+        out.update(
+            (str(r.user_id), _Loaded(_player(r), r.version)) for r in await repo.lock_stats(session, missing)
+        )
     return out
 
 
@@ -169,9 +198,9 @@ def _uuids(ids: set[str]) -> list[uuid.UUID]:
 
 async def _load_weights(
     session: AsyncSession, workspace_ids: set[uuid.UUID]
-) -> tuple[dict[uuid.UUID, ScoringWeights], set[uuid.UUID]]:
-    """Weights per workspace, and the workspaces whose gamification is switched off."""
-    weights: dict[uuid.UUID, ScoringWeights] = {}
+) -> tuple[dict[str, ScoringWeights], set[uuid.UUID]]:
+    """Board weights per workspace, and the workspaces whose gamification is switched off."""
+    weights: dict[str, ScoringWeights] = {}
     disabled: set[uuid.UUID] = set()
     if not workspace_ids:
         return weights, disabled
@@ -179,149 +208,132 @@ async def _load_weights(
         if not enabled:
             disabled.add(ws_id)
         if data is not None:
-            weights[ws_id] = ScoringWeights.model_validate({**data, "version": version})
+            weights[str(ws_id)] = ScoringWeights.model_validate({**data, "version": version})
     return weights, disabled
 
 
+async def _load_task_awards(session: AsyncSession, task_ids: set[str]) -> dict[str, TaskAward]:
+    if not task_ids:
+        return {}
+    return {
+        str(task_id): TaskAward(
+            tuple(Credit(c["user_id"], c["role"], int(c["xp"]), int(c["board_xp"])) for c in credits), held
+        )
+        for task_id, credits, held in await repo.task_awards(session, _uuids(task_ids))
+    }
+
+
+async def _load_awarded_keys(session: AsyncSession, facts: list[EventFacts]) -> dict[str, set[str]]:
+    wanted = [pair for f in facts for pair in award_keys(f)]
+    out: dict[str, set[str]] = {}
+    if wanted:
+        for user_id, key in await repo.awarded_keys(session, wanted):
+            out.setdefault(str(user_id), set()).add(key)
+    return out
+
+
 async def older_unprocessed(session: AsyncSession, event_id: int) -> list[int]:
-    """Unprocessed events of the same actor older than `event_id`: events whose stream append was lost
-    (the API died after its commit). They must be scored before the actor's later events."""
+    """Unprocessed events that must be scored before `event_id`: the same actor's older ones (a lost stream
+    append) and, for a completion or reopen, the same task's older completions and reopens."""
     return await repo.older_unprocessed(session, event_id)
-
-
-_COMPLETION_TYPES = frozenset({"task.completed", "task.reopened"})
 
 
 async def process_events(
     session: AsyncSession, event_ids: list[int], *, include_older: bool = True
 ) -> BatchOutcome:
     outcome = BatchOutcome()
-    # Plus, with `include_older`, older unprocessed events of the same actors, so a lost stream append
-    # never reorders a user.
+    # With `include_older`, plus the older unprocessed events those depend on (same actor; same task's
+    # completions), so a lost stream append or two people's partitions never reorder what must be ordered.
     events: list[EventRow] = await repo.lock_events(session, event_ids, include_older)
     if not events:
         return outcome
-    workspace_ids = {e.workspace_id for e in events if e.workspace_id}
-    weights_by_ws, disabled = await _load_weights(session, workspace_ids)
-    scored_events = [e for e in events if e.actor_id is not None and e.workspace_id not in disabled]
-    # Only completions and reopens read a task's completion record.
-    completions = await _completion_history(
-        session, {e.task_id for e in scored_events if e.task_id and e.type in _COMPLETION_TYPES}
+    weights, disabled = await _load_weights(session, {e.workspace_id for e in events if e.workspace_id})
+    facts = [facts_for(e) for e in events if e.actor_id is not None and e.workspace_id not in disabled]
+    task_ids = {
+        f.task_id for f in facts if f.task_id and (f.type in COMPLETION_TYPES or f.type == "xp.adjusted")
+    }
+    task_awards = await _load_task_awards(session, task_ids)
+    recipient_ids = {uid for f in facts for uid, _ in recipients(f, task_awards.get(f.task_id or ""))}
+    # A completion's credits come from its task award, which an earlier event of this batch may create.
+    recipient_ids |= {uid for f in facts if f.type in COMPLETION_TYPES for uid in f.assignee_ids}
+    recipient_ids |= {c.user_id for a in task_awards.values() for c in a.credits}
+    loaded = await _load_players(session, recipient_ids)
+    keys = await _load_awarded_keys(session, facts)
+
+    result = score_batch(
+        BatchInput(
+            events=facts,
+            players={uid: entry.player for uid, entry in loaded.items()},
+            task_awards=task_awards,
+            awarded_keys=keys,
+            weights=weights,
+        )
     )
-
-    facts_by_event: list[EventFacts] = []
-    recipient_ids: set[str] = set()
-    for e in scored_events:
-        facts = facts_for(e, completions.get(str(e.task_id)) if e.task_id else None)
-        facts_by_event.append(facts)
-        recipient_ids.update(uid for uid, _ in recipients(facts))
-    users = await _load_users(session, recipient_ids)
-
-    ledger: list[tuple[int, uuid.UUID, str, int, str]] = []  # event, user, role, XP, explanation JSON
-    notifications = outcome.notifications
-    for e, facts in zip(scored_events, facts_by_event, strict=True):
-        weights = weights_by_ws.get(e.workspace_id, DEFAULT_WEIGHTS) if e.workspace_id else DEFAULT_WEIGHTS
-        task_key = str(e.task_id) if e.task_id else None
-        completes = task_key is not None and e.type in _COMPLETION_TYPES
-        if completes:
-            # An earlier event of this batch may have changed the task's completion record.
-            prior = completions.get(task_key)  # type: ignore[arg-type]
-            if prior is not facts.prior_completion:
-                facts = replace(facts, prior_completion=prior)
-        event_awards: list[Award] = []
-        for uid, role in recipients(facts):
-            user = users.get(uid)
-            if user is None:  # the recipient's account is gone
-                continue
-            scored = score_event(facts, role, user.stats, weights)
-            award = scored.award
-            user.stats = scored.stats
-            user.changed = True
-            event_awards.append(award)
-            for metric, n in ach.metric_increments(
-                facts, role, local_time(facts.occurred_at, user.stats.time_zone), weights=weights
-            ).items():
-                user.counters[metric] = user.counters.get(metric, 0) + n
-            for metric, member in ach.distinct_members(facts, role).items():
-                members = user.distinct.setdefault(metric, [])
-                if member not in members:
-                    members.append(member)
-                    user.counters[metric] = len(members)
-            user.xp_total += award.xp
-            explanation = award.explanation()
-            ledger.append((e.id, user.user_id, role, award.xp, orjson.dumps(explanation).decode()))
-            if award.xp != 0:
-                notifications.append(
-                    Notification(
-                        uid,
-                        "xp.awarded",
-                        {
-                            "event_id": e.id,
-                            "event_type": e.type,
-                            "workspace_id": str(e.workspace_id) if e.workspace_id else None,
-                            "task_id": task_key,
-                            "xp": award.xp,
-                            "xp_total": user.xp_total,
-                            "explanation": explanation,
-                        },
-                    )
-                )
-        if completes:
-            after = completion_after(facts, event_awards)
-            if after is not None:
-                completions[task_key] = after  # type: ignore[index]
-
-    not_inserted = await repo.insert_ledger_and_mark(session, ledger, [e.id for e in events], utcnow())
-    if not_inserted:
-        # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
-        for event_id, user_id, _, delta, _ in ledger:
-            if (event_id, user_id) in not_inserted:
-                users[str(user_id)].xp_total -= delta
-    await _write_stats(session, users, outcome)
+    await _write(session, result, loaded, [e.id for e in events])
+    outcome.notifications = result.notifications
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
     return outcome
 
 
-async def _write_stats(session: AsyncSession, users: dict[str, _UserState], outcome: BatchOutcome) -> None:
-    params = []
-    new_unlocks: list[tuple[uuid.UUID, str, int | None]] = []
-    for uid, user in users.items():
-        if not user.changed:
-            continue
-        xp = max(0, user.xp_total)
-        level = level_for_xp(xp)
-        metrics = {**user.counters, **ach.gauge_metrics(xp, user.stats.streak)}
-        for a in ach.newly_unlocked(metrics, user.unlocked):
-            new_unlocks.append((user.user_id, a.key, None))
-            outcome.notifications.append(
-                Notification(
-                    uid,
-                    "achievement.unlocked",
-                    {"key": a.key, "name": a.name, "description": a.description, "tier": a.tier},
-                )
-            )
-        if level > user.level_before:
-            outcome.notifications.append(
-                Notification(
-                    uid,
-                    "level.up",
-                    {"level": level, "previous": user.level_before, "xp_total": user.xp_total},
-                )
-            )
-        s = user.stats.streak
-        params.append(
-            {
-                "u": user.user_id,
-                "ver": user.version,
-                "xp": user.xp_total,
-                "lvl": level,
-                "sc": s.current,
-                "sl": s.longest,
-                "fr": s.freezes,
-                "counters": orjson.dumps(user.counters).decode(),
-                "state": dump_stats_json(user.stats, user.distinct),
-            }
+async def _write(
+    session: AsyncSession, result: BatchResult, loaded: dict[str, _Loaded], event_ids: list[int]
+) -> None:
+    ledger = [
+        (
+            a.event_id,
+            uuid.UUID(a.user_id),
+            a.role,
+            a.xp,
+            a.board_xp,
+            a.award_key,
+            a.correction.ledger_id if a.correction is not None else None,
+            orjson.dumps(a.explanation()).decode(),
         )
-    if params and await repo.update_stats_and_achievements(session, params, new_unlocks) != len(params):
+        for a in result.awards
+    ]
+    not_inserted = await repo.insert_ledger_and_mark(session, ledger, event_ids, utcnow())
+    players = dict(result.players)
+    if not_inserted:
+        # Rows that already existed were awarded by an earlier delivery: their XP is already counted.
+        for a in result.awards:
+            if (a.event_id, uuid.UUID(a.user_id)) in not_inserted and a.user_id in players:
+                p = players[a.user_id]
+                xp = p.xp_total - a.xp
+                players[a.user_id] = PlayerState(
+                    p.stats, xp, level_for_xp(max(0, xp)), p.counters, p.distinct, p.unlocked
+                )
+    if result.task_awards:
+        await repo.upsert_task_awards(
+            session,
+            [
+                (
+                    uuid.UUID(task_id),
+                    [
+                        {"user_id": c.user_id, "role": c.role, "xp": c.xp, "board_xp": c.board_xp}
+                        for c in award.credits
+                    ],
+                    award.held,
+                )
+                for task_id, award in result.task_awards.items()
+            ],
+        )
+    params = [_stats_params(p, loaded[uid].version) for uid, p in players.items()]
+    unlocks = [(uuid.UUID(u), key, event_id) for u, key, event_id in result.unlocks]
+    if params and await repo.update_stats_and_achievements(session, params, unlocks) != len(params):
         raise StatsVersionConflict("a user's stats changed under this batch")
+
+
+def _stats_params(p: PlayerState, version: int) -> dict[str, Any]:
+    s = p.stats.streak
+    return {
+        "u": uuid.UUID(p.user_id),
+        "ver": version,
+        "xp": p.xp_total,
+        "lvl": p.level,
+        "sc": s.current,
+        "sl": s.longest,
+        "fr": s.freezes,
+        "counters": orjson.dumps(p.counters).decode(),
+        "state": dump_stats_json(p.stats, p.distinct),
+    }

@@ -21,6 +21,7 @@ from magictask.projects import repository as project_repo
 from magictask.projects.models import Project, ProjectStatus
 from magictask.projects.service import load_project_as_member
 from magictask.tasks import repository as repo
+from magictask.tasks.completion import completion_payload
 from magictask.tasks.models import Task
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskComplete, TaskCreate, TaskOut, TaskReopen, TaskUpdate
@@ -213,20 +214,6 @@ async def _record(
     )
 
 
-def _completion_payload(task: Task, assignee_ids: list[uuid.UUID], **extra: Any) -> dict[str, Any]:
-    """What the reward engine scores a completion from."""
-    return {
-        "priority": task.priority,
-        "estimate": task.estimate,
-        "due_date": _json(task.due_date),
-        "created_at": _json(task.created_at),
-        "completed_at": _json(task.completed_at),
-        "assignee_ids": _json(assignee_ids),
-        "title": task.title,
-        **extra,
-    }
-
-
 def _move_payload(old: ProjectStatus, new: ProjectStatus) -> dict[str, Any]:
     """The columns a task left and entered, by id and by name (as the activity log shows them)."""
     return {
@@ -254,7 +241,7 @@ async def _record_completed(
         project,
         task,
         mutation_id,
-        _completion_payload(task, assignee_ids, **extra),
+        await completion_payload(uow.session, task, assignee_ids, **extra),
     )
 
 

@@ -1,0 +1,243 @@
+"""The fair-play limits and the streak, applied to one recipient's draft, and the state they leave. Pure.
+
+In order: once per thing, diminishing returns (repetition within the hour, pairs within the day), the
+streak multiplier and the day's first-action bonus, the self-made completion budget, the daily cap. Each
+that bites is a named multiplier (and a reason) in the award's explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from . import limits
+from .draft import Draft, Limit, round_xp
+from .facts import EventFacts, Role
+from .rules import ACTIVITY_TYPES, SIMPLE
+from .state import DailyCounts, UserStats
+from .streaks import streak_multiplier, update_streak
+from .weights import ScoringWeights
+
+# Sliding-window timestamps kept per key. Beyond this many repeats every decay is long past mattering,
+# and it bounds the stored state of a user who spams one action.
+MAX_TRACKED = 200
+
+# Types whose repeats are counted for the person who did the work.
+REPEAT_TYPES = frozenset({t for t, _ in SIMPLE} | {"task.completed"})
+_WORK_ROLES = frozenset({"actor", "assignee"})
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the limits need besides the draft: whose award, where, and what was already awarded."""
+
+    facts: EventFacts
+    role: Role
+    stats: UserStats
+    std: ScoringWeights
+    board: ScoringWeights
+    today: date
+    self_made: bool  # a completion of a task the recipient created for themselves
+    awarded_keys: Set[str]  # this recipient's once-per-thing keys already awarded
+
+
+def repeat_factor(nth: int, free: int, decay: float, floor: float) -> float:
+    """Factor for the nth occurrence in a window: 1 for the first `free`, then decay^k, floored."""
+    if nth <= free:
+        return 1.0
+    return max(floor, decay ** (nth - free))
+
+
+def count_recent(times: tuple[datetime, ...], at: datetime, window_seconds: int) -> int:
+    """How many earlier occurrences fall in the sliding window ending at `at`."""
+    if not times:
+        return 0
+    start = at - timedelta(seconds=window_seconds)
+    if min(times) > start:  # the common case, all inside: no per-item Python loop
+        return len(times)
+    return sum(1 for t in times if t > start)
+
+
+def remember(
+    table: Mapping[str, tuple[datetime, ...]], key: str, at: datetime, window_seconds: int
+) -> dict[str, tuple[datetime, ...]]:
+    """Add `at` under `key` and drop everything outside the window (and emptied keys)."""
+    start = at - timedelta(seconds=window_seconds)
+    out: dict[str, tuple[datetime, ...]] = {}
+    for k, times in table.items():
+        if times and min(times) > start:  # nothing expired: keep the tuple as it is
+            out[k] = times
+            continue
+        kept = tuple(t for t in times if t > start)
+        if kept:
+            out[k] = kept
+    out[key] = (*out.get(key, ()), at)[-MAX_TRACKED:]
+    return out
+
+
+def peer_of(facts: EventFacts, role: Role, user_id: str) -> str | None:
+    """The other person of a mention/reaction, seen from this recipient."""
+    if not facts.is_social():
+        return None
+    other = facts.counterpart_id if role == "actor" else facts.actor_id
+    return other if other is not None and other != user_id else None
+
+
+def apply_limits(d: Draft, ctx: Context) -> None:
+    """Everything on top of the work itself; leaves `d` priced for both the profile and the board."""
+    if d.final or d.amount() <= 0:
+        return
+    if d.award_key is not None and d.award_key in ctx.awarded_keys:
+        d.times("once_per_thing", 0.0, note="already rewarded")
+        d.reasons.append("a reaction or mention earns once per person and thing (any emoji, any edit)")
+        return
+    _decays(d, ctx)
+    works = ctx.role in _WORK_ROLES and ctx.facts.type in ACTIVITY_TYPES
+    if works and not d.no_bonus:
+        _streak(d, ctx)
+    if ctx.self_made:
+        _self_made_budget(d, ctx)
+    _daily_cap(d, ctx)
+
+
+def _decays(d: Draft, ctx: Context) -> None:
+    at, s = ctx.facts.occurred_at, ctx.stats
+    if ctx.role in _WORK_ROLES:
+        nth = count_recent(s.recent_actions.get(ctx.facts.type, ()), at, limits.REPEAT_WINDOW_SECONDS) + 1
+        note = f"#{nth} {ctx.facts.type} within the hour"
+        _decay(d, "repetition", nth, limits.REPEAT_FREE, limits.REPEAT_DECAY, limits.REPEAT_FLOOR, note)
+    peer = peer_of(ctx.facts, ctx.role, s.user_id)
+    if peer is not None:
+        # Two people trading reactions/mentions decays for both, whichever direction each went.
+        nth = count_recent(s.recent_peers.get(peer, ()), at, limits.PAIR_WINDOW_SECONDS) + 1
+        note = f"#{nth} interaction with this person within the day"
+        _decay(d, "pair_repetition", nth, limits.PAIR_FREE, limits.PAIR_DECAY, limits.PAIR_FLOOR, note)
+
+
+def _decay(d: Draft, name: str, nth: int, free: int, decay: float, floor: float, note: str) -> None:
+    if nth <= free:
+        return
+    factor = repeat_factor(nth, free, decay, floor)
+    if decay ** (nth - free) < floor:
+        d.caps.append(Limit(f"{name}_floor", floor, decay ** (nth - free)))
+    d.times(name, factor, note=note)
+
+
+def _streak(d: Draft, ctx: Context) -> None:
+    s = ctx.stats
+    last = s.streak.last_active_date
+    d.streak = update_streak(
+        s.streak,
+        ctx.facts.occurred_at,
+        s.time_zone,
+        s.skip_weekends,
+        freeze_every=limits.FREEZE_EVERY_DAYS,
+        max_freezes=limits.MAX_FREEZES,
+    )
+    days = d.streak.state.current
+    mult = streak_multiplier(days, ctx.std.streak_step, ctx.std.streak_cap)
+    uncapped = streak_multiplier(days, ctx.std.streak_step, float("inf"))
+    if mult < uncapped:
+        d.caps.append(Limit("streak_cap", mult, uncapped))
+    board = streak_multiplier(days, ctx.board.streak_step, ctx.board.streak_cap)
+    d.times("streak", mult, board, f"{days}-day streak")
+    if last is None or ctx.today > last:
+        bonus = ctx.std.first_action_bonus
+        d.plus("first_action_of_day", bonus, ctx.board.first_action_bonus, f"first work on {ctx.today}")
+
+
+def _self_made_budget(d: Draft, ctx: Context) -> None:
+    """A task you created for yourself pays at most SELF_MADE_DAILY_XP a day, for the profile and, counted in
+    profile XP, for each board. The award that crosses the line is cut to fit exactly."""
+    daily = ctx.stats.daily.on(ctx.today)
+    ws = ctx.facts.workspace_id or ""
+    left = max(0, limits.SELF_MADE_DAILY_XP - daily.self_made)
+    board_left = max(0, limits.SELF_MADE_DAILY_XP - daily.self_made_board.get(ws, 0))
+    amount = d.amount()
+    d.spent = (min(round_xp(amount), left), min(round_xp(amount), board_left))
+    if amount <= left and amount <= board_left:
+        return
+    profile, board = min(1.0, left / amount), min(1.0, board_left / amount)
+    d.caps.append(Limit("self_made_daily", profile * amount, amount))
+    d.times("self_made_cap", profile, board, f"{limits.SELF_MADE_DAILY_XP} XP a day from your own tasks")
+    d.reasons.append(
+        f"a task you created for yourself: at most {limits.SELF_MADE_DAILY_XP} XP a day from those "
+        "(assign work to each other to earn the full completion XP)"
+    )
+
+
+def _daily_cap(d: Draft, ctx: Context) -> None:
+    family = d.family
+    if family is None:
+        return
+    daily = ctx.stats.daily.on(ctx.today)
+    cap = limits.DAILY_CAPS[family]
+    profile_full = daily.profile.get(family, 0) >= cap
+    board_full = daily.board.get((ctx.facts.workspace_id or "", family), 0) >= cap
+    if not (profile_full or board_full):
+        return
+    d.times("daily_cap", 0.0 if profile_full else 1.0, 0.0 if board_full else 1.0, f"{cap} a day")
+    where = "today" if profile_full else "today in this workspace"
+    d.reasons.append(
+        f"daily cap: {family.replace('_', ' ')} earn XP {cap} times a day; this was past it {where}"
+    )
+    if profile_full:
+        d.bonuses = [replace(b, value=0.0) for b in d.bonuses]
+    if board_full:
+        d.bonuses = [replace(b, board=0.0) for b in d.bonuses]
+
+
+def next_stats(d: Draft, ctx: Context) -> UserStats:
+    """The recipient's state after this award."""
+    s, facts = ctx.stats, ctx.facts
+    at = facts.occurred_at
+    work = ctx.role in _WORK_ROLES
+    remember_action = work and facts.type in REPEAT_TYPES and not d.final
+    login = ctx.role == "actor" and facts.type == "user.login"
+    peer = peer_of(facts, ctx.role, s.user_id)
+    counted = d.family is not None and not d.final and d.amount() > 0 and "once_per_thing" not in _names(d)
+    if d.streak is None and not remember_action and peer is None and not login and not counted:
+        return s
+    return replace(
+        s,
+        streak=d.streak.state if d.streak is not None else s.streak,
+        last_login_date=max(ctx.today, s.last_login_date or ctx.today) if login else s.last_login_date,
+        recent_actions=(
+            remember(s.recent_actions, facts.type, at, limits.REPEAT_WINDOW_SECONDS)
+            if remember_action
+            else s.recent_actions
+        ),
+        recent_peers=(
+            remember(s.recent_peers, peer, at, limits.PAIR_WINDOW_SECONDS)
+            if peer is not None
+            else s.recent_peers
+        ),
+        daily=_count(s.daily.on(ctx.today), d, ctx) if counted else s.daily,
+    )
+
+
+def _names(d: Draft) -> set[str]:
+    return {f.name for f in d.multipliers}
+
+
+def _count(daily: DailyCounts, d: Draft, ctx: Context) -> DailyCounts:
+    family = d.family
+    assert family is not None
+    ws = ctx.facts.workspace_id or ""
+    profile = dict(daily.profile)
+    profile[family] = profile.get(family, 0) + 1
+    board = dict(daily.board)
+    board[(ws, family)] = board.get((ws, family), 0) + 1
+    if d.spent is None:
+        return replace(daily, profile=profile, board=board)
+    spent, board_spent = d.spent
+    self_made_board = dict(daily.self_made_board)
+    self_made_board[ws] = self_made_board.get(ws, 0) + board_spent
+    return replace(
+        daily,
+        profile=profile,
+        board=board,
+        self_made=daily.self_made + spent,
+        self_made_board=self_made_board,
+    )
