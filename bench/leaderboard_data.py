@@ -44,7 +44,7 @@ PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$bench$bench"
 
 
 def _explanation(event_type: str, xp: int) -> str:
-    """A ledger explanation shaped like the scoring engine's (see rewards.rules)."""
+    """A ledger explanation shaped like the scoring engine's (see rewards.scoring.explain)."""
     body: dict[str, Any] = {
         "xp": xp,
         "base": {"xp": max(1, xp // 2), "name": event_type.replace(".", "_")},

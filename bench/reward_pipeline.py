@@ -229,11 +229,9 @@ import asyncio, json, os, signal, sys, uuid
 from datetime import datetime
 import asyncpg
 from bullmq import Worker
-from magictask.rewards.rules import EventFacts, recipients, score_event
-from magictask.rewards.state import load_stats, dump_stats
-from magictask.rewards.levels import level_for_xp
-from magictask.rewards.weights import DEFAULT_WEIGHTS
+from magictask.rewards.scoring import BatchInput, PlayerState, score_batch
 from magictask.rewards.service import facts_for
+from magictask.rewards.state import load_stats, dump_stats_json
 from magictask.events.models import Event
 
 async def main():
@@ -246,21 +244,22 @@ async def main():
             if row is None:
                 return
             e = Event(**{k: (json.loads(v) if k == "payload" else v) for k, v in dict(row).items()})
-            facts = facts_for(e, None)
-            for uid, role in recipients(facts):
-                await conn.execute("insert into user_stats (user_id) values ($1) on conflict do nothing", uuid.UUID(uid))
-                st = await conn.fetchrow("select xp_total, state, version from user_stats where user_id = $1 for update", uuid.UUID(uid))
-                stats = load_stats(uid, json.loads(st["state"]), "UTC", False)
-                scored = score_event(facts, role, stats, DEFAULT_WEIGHTS)
+            facts = facts_for(e)
+            uid = facts.actor_id
+            await conn.execute("insert into user_stats (user_id) values ($1) on conflict do nothing", uuid.UUID(uid))
+            st = await conn.fetchrow("select xp_total, state, version from user_stats where user_id = $1 for update", uuid.UUID(uid))
+            player = PlayerState(load_stats(uid, json.loads(st["state"]), "UTC", False), xp_total=st["xp_total"])
+            result = score_batch(BatchInput(events=[facts], players={uid: player}))
+            for award in result.awards:
                 await conn.execute(
                     "insert into xp_ledger (event_id, user_id, workspace_id, task_id, event_type, role, delta, board_delta, explanation, occurred_at) "
-                    "values ($1,$2,$3,$4,$5,$6,$7,$7,$8::jsonb,$9) on conflict do nothing",
-                    event_id, uuid.UUID(uid), row["workspace_id"], row["task_id"], row["type"], role, scored.award.xp,
-                    json.dumps(scored.award.explanation()), row["created_at"])
-                total = st["xp_total"] + scored.award.xp
-                await conn.execute(
-                    "update user_stats set xp_total=$2, level=$3, state=$4::jsonb, version=version+1 where user_id=$1 and version=$5",
-                    uuid.UUID(uid), total, level_for_xp(max(0, total)), json.dumps(dump_stats(scored.stats, {})), st["version"])
+                    "values ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10) on conflict do nothing",
+                    event_id, uuid.UUID(award.user_id), row["workspace_id"], row["task_id"], row["type"], award.role, award.xp,
+                    award.board_xp, json.dumps(award.explanation()), row["created_at"])
+            new = result.players[uid]
+            await conn.execute(
+                "update user_stats set xp_total=$2, level=$3, state=$4::jsonb, version=version+1 where user_id=$1 and version=$5",
+                uuid.UUID(uid), new.xp_total, new.level, dump_stats_json(new.stats, new.distinct), st["version"])
             await conn.execute("update events set processed_at = clock_timestamp() where id = $1", event_id)
     worker = Worker("rewards", process, {"connection": os.environ["REDIS"], "concurrency": int(os.environ["CONC"]),
                                          "removeOnComplete": {"count": 0}})

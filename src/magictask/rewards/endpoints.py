@@ -11,8 +11,8 @@ from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
-from magictask.rewards import progress
-from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut
+from magictask.rewards import preview, progress
+from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut, XpPreview
 from magictask.rewards.scoring.weights import ScoringWeights
 
 router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
@@ -35,6 +35,13 @@ async def xp_history(user_id: uuid.UUID, user: CurrentUser, uow: Uow, page: Pagi
 async def achievements(user_id: uuid.UUID, user: CurrentUser, uow: Uow) -> list[AchievementOut]:
     """Every achievement with unlocked state and progress; hidden ones stay a mystery until unlocked."""
     return await progress.achievements_for(uow.session, user, user_id)
+
+
+@router.get("/tasks/{task_id}/xp-preview", response_model=XpPreview)
+async def xp_preview(task_id: uuid.UUID, user: CurrentUser, uow: Uow) -> XpPreview:
+    """What completing the task now would award each person (the assignees, and you for closing it), from
+    the values it had an hour ago, by the same scoring kernel as the worker. Nothing is recorded."""
+    return await preview.preview_completion(uow.session, user, task_id)
 
 
 @router.get("/workspaces/{workspace_id}/scoring", response_model=ScoringOut)

@@ -92,7 +92,7 @@ class UserAchievement(Base):
 
 
 class WorkspaceScoring(Base):
-    """Per-workspace weights (validated by `rewards.weights`), versioned: every change bumps `version`."""
+    """Per-workspace weights (validated by `rewards.scoring.weights`; they price that workspace's board only), versioned: every change bumps `version`."""
 
     __tablename__ = "workspace_scoring"
 

@@ -139,6 +139,18 @@ _LOCK_STATS = text(
     """
 )
 
+# The same without locks, from the users, for a preview (someone the worker never scored has no stats row).
+_READ_STATS = text(
+    """
+    select u.id as user_id, coalesce(s.xp_total, 0) as xp_total, coalesce(s.level, 1) as level,
+           coalesce(s.counters, '{}'::jsonb) as counters, coalesce(s.state, '{}'::jsonb) as state,
+           coalesce(s.version, 0) as version, u.timezone, u.skip_weekends,
+           array(select a.achievement_key from user_achievements a where a.user_id = u.id) as unlocked
+    from users u left join user_stats s on s.user_id = u.id
+    where u.id = any(cast(:users as uuid[]))
+    """
+)
+
 # A stats row for each of these users that still exists (a deleted account gets none and is skipped).
 _ENSURE_STATS = text(
     """
@@ -268,6 +280,11 @@ async def awarded_keys(session: AsyncSession, pairs: list[tuple[str, str]]) -> l
 
 async def lock_stats(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[Any]:
     return list(await session.execute(_LOCK_STATS, {"users": user_ids}))
+
+
+async def read_stats(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[Any]:
+    """As `lock_stats`, unlocked, and with defaults for users the worker has not scored yet."""
+    return list(await session.execute(_READ_STATS, {"users": user_ids}))
 
 
 async def ensure_stats_rows(session: AsyncSession, user_ids: list[uuid.UUID]) -> None:

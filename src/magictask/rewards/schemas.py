@@ -57,3 +57,18 @@ class ScoringOut(BaseModel):
     weights: ScoringWeights = Field(description="This workspace's weights: they price its own board only")
     defaults: ScoringWeights = Field(description="The standard model, which prices everyone's profile XP")
     updated_at: datetime | None
+
+
+class PreviewAward(BaseModel):
+    user_id: uuid.UUID
+    role: str = Field(description="assignee: credited with the completion; actor: the person completing it")
+    xp: int = Field(description="Profile XP (standard model)")
+    board_xp: int = Field(description="XP on this workspace's board")
+    explanation: Explanation
+
+
+class XpPreview(BaseModel):
+    """What completing the task now would award each person, by the same scoring kernel the worker runs."""
+
+    task_id: uuid.UUID
+    awards: list[PreviewAward]

@@ -156,7 +156,7 @@ def facts_for(event: EventRow) -> EventFacts:
     )
 
 
-def _player(row: Any) -> PlayerState:
+def player_of(row: Any) -> PlayerState:
     state = row.state or {}
     return PlayerState(
         stats=load_stats(str(row.user_id), state, row.timezone or "UTC", bool(row.skip_weekends)),
@@ -180,14 +180,15 @@ async def _load_players(session: AsyncSession, user_ids: set[str]) -> dict[str, 
     if not user_ids:
         return {}
     out = {
-        str(r.user_id): _Loaded(_player(r), r.version)
+        str(r.user_id): _Loaded(player_of(r), r.version)
         for r in await repo.lock_stats(session, _uuids(user_ids))
     }
     missing = _uuids(user_ids - out.keys())
     if missing:
         await repo.ensure_stats_rows(session, missing)
         out.update(
-            (str(r.user_id), _Loaded(_player(r), r.version)) for r in await repo.lock_stats(session, missing)
+            (str(r.user_id), _Loaded(player_of(r), r.version))
+            for r in await repo.lock_stats(session, missing)
         )
     return out
 
@@ -196,7 +197,7 @@ def _uuids(ids: set[str]) -> list[uuid.UUID]:
     return [uuid.UUID(i) for i in ids]  # the statements order by id themselves (lock order)
 
 
-async def _load_weights(
+async def load_weights(
     session: AsyncSession, workspace_ids: set[uuid.UUID]
 ) -> tuple[dict[str, ScoringWeights], set[uuid.UUID]]:
     """Board weights per workspace, and the workspaces whose gamification is switched off."""
@@ -212,7 +213,7 @@ async def _load_weights(
     return weights, disabled
 
 
-async def _load_task_awards(session: AsyncSession, task_ids: set[str]) -> dict[str, TaskAward]:
+async def load_task_awards(session: AsyncSession, task_ids: set[str]) -> dict[str, TaskAward]:
     if not task_ids:
         return {}
     return {
@@ -247,12 +248,12 @@ async def process_events(
     events: list[EventRow] = await repo.lock_events(session, event_ids, include_older)
     if not events:
         return outcome
-    weights, disabled = await _load_weights(session, {e.workspace_id for e in events if e.workspace_id})
+    weights, disabled = await load_weights(session, {e.workspace_id for e in events if e.workspace_id})
     facts = [facts_for(e) for e in events if e.actor_id is not None and e.workspace_id not in disabled]
     task_ids = {
         f.task_id for f in facts if f.task_id and (f.type in COMPLETION_TYPES or f.type == "xp.adjusted")
     }
-    task_awards = await _load_task_awards(session, task_ids)
+    task_awards = await load_task_awards(session, task_ids)
     recipient_ids = {uid for f in facts for uid, _ in recipients(f, task_awards.get(f.task_id or ""))}
     # A completion's credits come from its task award, which an earlier event of this batch may create.
     recipient_ids |= {uid for f in facts if f.type in COMPLETION_TYPES for uid in f.assignee_ids}

@@ -43,22 +43,29 @@ async def _recent_edits(session: AsyncSession, task_id: uuid.UUID, since: dateti
 
 
 async def completion_payload(
-    session: AsyncSession, task: Task, assignee_ids: list[uuid.UUID], **extra: Any
+    session: AsyncSession,
+    task: Task,
+    assignee_ids: list[uuid.UUID],
+    *,
+    completed_at: datetime | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """What the reward engine scores a completion from (`task.completed_at` must be set)."""
-    assert task.completed_at is not None
+    """What the reward engine scores a completion from: the task's completion (or, for a preview, one at
+    `completed_at`)."""
+    done_at = completed_at or task.completed_at
+    assert done_at is not None
     current = TaskValues(task.priority, task.estimate, task.due_date)
     settled: TaskValues | None = None
-    if task.created_at <= settle_point(task.completed_at):
-        edits = await _recent_edits(session, task.id, settle_point(task.completed_at))
-        settled = settled_values(current, task.created_at, task.completed_at, edits)
+    if task.created_at <= settle_point(done_at):
+        edits = await _recent_edits(session, task.id, settle_point(done_at))
+        settled = settled_values(current, task.created_at, done_at, edits)
     return {
         "priority": task.priority,
         "estimate": task.estimate,
         "due_date": _iso(task.due_date),
         "created_at": task.created_at.isoformat(),
         "created_by": str(task.created_by) if task.created_by else None,
-        "completed_at": task.completed_at.isoformat(),
+        "completed_at": done_at.isoformat(),
         "assignee_ids": [str(a) for a in assignee_ids],
         # Priced with these: the values an hour before (null: a quick task, created within the hour).
         "settled": (
