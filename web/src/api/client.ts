@@ -16,6 +16,8 @@ export type ActivityItem = Schemas["ActivityItem"];
 export type Priority = Task["priority"];
 export type TaskPatch = Schemas["TaskUpdate"];
 export type ScoringWeights = Schemas["ScoringWeights"];
+export type Explanation = Schemas["Explanation"];
+export type XpPreview = Schemas["XpPreview"];
 export type ApiToken = Schemas["TokenOut"];
 export type ApiTokenCreated = Schemas["TokenCreated"];
 

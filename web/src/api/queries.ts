@@ -21,6 +21,8 @@ export const qk = {
   xpHistory: (uid: string) => ["xp-history", uid] as const,
   achievements: (uid: string) => ["achievements", uid] as const,
   scoring: (ws: string) => ["scoring", ws] as const,
+  /** Keyed by version too: an edit (priority, estimate, due date) asks again. */
+  xpPreview: (taskId: string, version?: number) => (version === undefined ? (["xp-preview", taskId] as const) : (["xp-preview", taskId, version] as const)),
   activity: (ws: string) => ["activity", ws] as const,
 };
 
@@ -125,6 +127,19 @@ export function useProgress(enabled = true) {
     queryFn: () => unwrap(api.GET("/api/v1/me/progress")),
     enabled,
     staleTime: 15_000,
+  });
+}
+
+/** What completing the task now would award, computed by the server's scoring kernel (never here). */
+export function useXpPreview(task: Task | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: qk.xpPreview(task?.id ?? "", task?.version ?? 0),
+    queryFn: () => unwrap(api.GET("/api/v1/tasks/{task_id}/xp-preview", { params: { path: { task_id: task!.id } } })),
+    enabled: enabled && !!task && task.status_category !== "done",
+    staleTime: 30_000,
+    // A task seconds old earns nothing yet (instant completion): ask again until it would.
+    refetchInterval: (q) => (q.state.data?.awards.some((a) => a.xp === 0) ? 10_000 : false),
+    retry: false,
   });
 }
 

@@ -530,6 +530,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/xp-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Xp Preview
+         * @description What completing the task now would award each person (the assignees, and you for closing it), from
+         *     the values it had an hour ago, by the same scoring kernel as the worker. Nothing is recorded.
+         */
+        get: operations["xp_preview_api_v1_tasks__task_id__xp_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team_id}": {
         parameters: {
             query?: never;
@@ -897,7 +918,8 @@ export interface paths {
         get: operations["get_scoring_api_v1_workspaces__workspace_id__scoring_get"];
         /**
          * Put Scoring
-         * @description Replace the workspace's weights (admins). Send the `version` you read; a stale one gets 409.
+         * @description Replace the workspace's weights (admins). They price this workspace's own board only: everyone's
+         *     profile XP follows the standard model. Send the `version` you read; a stale one gets 409.
          */
         put: operations["put_scoring_api_v1_workspaces__workspace_id__scoring_put"];
         post?: never;
@@ -1155,6 +1177,106 @@ export interface components {
              * @description Active at least once in the 7 days ending that day
              */
             weekly_active_members: number;
+        };
+        /** ExplainedBase */
+        ExplainedBase: {
+            /** Board Xp */
+            board_xp?: number;
+            /** Name */
+            name: string;
+            /** Xp */
+            xp: number;
+        };
+        /** ExplainedBonus */
+        ExplainedBonus: {
+            /** Board Xp */
+            board_xp?: number;
+            /** Name */
+            name: string;
+            /** Note */
+            note: string;
+            /** Xp */
+            xp: number;
+        };
+        /** ExplainedCorrection */
+        ExplainedCorrection: {
+            /** By */
+            by: string;
+            /** Ledger Id */
+            ledger_id: number;
+            /** Previous Xp */
+            previous_xp: number;
+            /** Reason */
+            reason: string;
+            /** Xp */
+            xp: number;
+        };
+        /** ExplainedFactor */
+        ExplainedFactor: {
+            /** Board */
+            board?: number;
+            /** Name */
+            name: string;
+            /** Note */
+            note: string;
+            /** Value */
+            value: number;
+        };
+        /** ExplainedLimit */
+        ExplainedLimit: {
+            /** Name */
+            name: string;
+            /** Uncapped */
+            uncapped: number;
+            /** Value */
+            value: number;
+        };
+        /** ExplainedStreak */
+        ExplainedStreak: {
+            /** Days */
+            days: number;
+            /** Freeze Earned */
+            freeze_earned: boolean;
+            /** Freezes Held */
+            freezes_held: number;
+            /** Freezes Used */
+            freezes_used: number;
+            /** Outcome */
+            outcome: string;
+        };
+        /**
+         * Explanation
+         * @description Why an award is what it is. `xp` is profile XP (the standard model), `board_xp` the workspace's board
+         *     XP; `formula` shows the profile arithmetic, `summary` says it in one sentence.
+         */
+        Explanation: {
+            base: components["schemas"]["ExplainedBase"];
+            /** Board Xp */
+            board_xp?: number;
+            /** Bonuses */
+            bonuses: components["schemas"]["ExplainedBonus"][];
+            /** Caps */
+            caps: components["schemas"]["ExplainedLimit"][];
+            correction?: components["schemas"]["ExplainedCorrection"];
+            /** Event Type */
+            event_type: string;
+            /** Formula */
+            formula: string;
+            /** Multipliers */
+            multipliers: components["schemas"]["ExplainedFactor"][];
+            /** Reasons */
+            reasons: string[];
+            /** Role */
+            role: string;
+            /** Rounding */
+            rounding: string;
+            streak?: components["schemas"]["ExplainedStreak"];
+            /** Summary */
+            summary?: string;
+            /** Weights Version */
+            weights_version: number;
+            /** Xp */
+            xp: number;
         };
         /** GamificationOut */
         GamificationOut: {
@@ -1430,14 +1552,16 @@ export interface components {
         };
         /** LedgerItem */
         LedgerItem: {
+            /**
+             * Board Xp
+             * @description The same award priced with the workspace's weights: its board only
+             */
+            board_xp: number;
             /** Event Id */
             event_id: number;
             /** Event Type */
             event_type: string;
-            /** Explanation */
-            explanation: {
-                [key: string]: unknown;
-            };
+            explanation: components["schemas"]["Explanation"];
             /** Id */
             id: number;
             /**
@@ -1451,7 +1575,10 @@ export interface components {
             task_id: string | null;
             /** Workspace Id */
             workspace_id: string | null;
-            /** Xp */
+            /**
+             * Xp
+             * @description Profile XP: priced with the platform's standard model
+             */
             xp: number;
         };
         /** LoginIn */
@@ -1574,6 +1701,30 @@ export interface components {
             items: components["schemas"]["WorkspaceOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PreviewAward */
+        PreviewAward: {
+            /**
+             * Board Xp
+             * @description XP on this workspace's board
+             */
+            board_xp: number;
+            explanation: components["schemas"]["Explanation"];
+            /**
+             * Role
+             * @description assignee: credited with the completion; actor: the person completing it
+             */
+            role: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /**
+             * Xp
+             * @description Profile XP (standard model)
+             */
+            xp: number;
         };
         /**
          * PriorityMultipliers
@@ -1793,11 +1944,13 @@ export interface components {
         };
         /** ScoringOut */
         ScoringOut: {
+            /** @description The standard model, which prices everyone's profile XP */
             defaults: components["schemas"]["ScoringWeights"];
             /** Updated At */
             updated_at: string | null;
             /** Version */
             version: number;
+            /** @description This workspace's weights: they price its own board only */
             weights: components["schemas"]["ScoringWeights"];
             /**
              * Workspace Id
@@ -1807,7 +1960,7 @@ export interface components {
         };
         /**
          * ScoringWeights
-         * @description Everything a workspace can tune. `ScoringWeights()` is the documented default set.
+         * @description What a workspace can tune for its own board. `ScoringWeights()` is the standard model.
          */
         ScoringWeights: {
             /**
@@ -1816,12 +1969,6 @@ export interface components {
              * @default 8
              */
             comment_created?: number;
-            /**
-             * Daily Login
-             * @description first login of the local day
-             * @default 10
-             */
-            daily_login?: number;
             /**
              * Estimate Cap
              * @description max estimate multiplier
@@ -1841,35 +1988,11 @@ export interface components {
              */
             first_action_bonus?: number;
             /**
-             * Freeze Every Days
-             * @description a freeze is earned every N streak days
-             * @default 7
-             */
-            freeze_every_days?: number;
-            /**
-             * Instant Completion Factor
-             * @description base factor if instant
-             * @default 0
-             */
-            instant_completion_factor?: number;
-            /**
-             * Instant Completion Seconds
-             * @description created->completed faster
-             * @default 30
-             */
-            instant_completion_seconds?: number;
-            /**
              * Invite Accepted
              * @description accepting an invitation to a workspace
              * @default 25
              */
             invite_accepted?: number;
-            /**
-             * Max Freezes
-             * @description freezes a user can hold
-             * @default 2
-             */
-            max_freezes?: number;
             /**
              * Mention Given
              * @description mentioning someone else
@@ -1888,26 +2011,6 @@ export interface components {
              * @default 1.2
              */
             on_time_multiplier?: number;
-            /**
-             * Pair Decay
-             * @default 0.6
-             */
-            pair_decay?: number;
-            /**
-             * Pair Floor
-             * @default 0.05
-             */
-            pair_floor?: number;
-            /**
-             * Pair Free
-             * @default 4
-             */
-            pair_free?: number;
-            /**
-             * Pair Window Seconds
-             * @default 86400
-             */
-            pair_window_seconds?: number;
             /**
              * @default {
              *       "high": 1.5,
@@ -1931,29 +2034,6 @@ export interface components {
              */
             reaction_received?: number;
             /**
-             * Repeat Decay
-             * @description factor per repeat beyond free
-             * @default 0.85
-             */
-            repeat_decay?: number;
-            /**
-             * Repeat Floor
-             * @description the factor never drops below
-             * @default 0.1
-             */
-            repeat_floor?: number;
-            /**
-             * Repeat Free
-             * @description repeats in the window at full XP
-             * @default 5
-             */
-            repeat_free?: number;
-            /**
-             * Repeat Window Seconds
-             * @default 3600
-             */
-            repeat_window_seconds?: number;
-            /**
              * Streak Cap
              * @description max streak multiplier
              * @default 1.25
@@ -1965,6 +2045,12 @@ export interface components {
              * @default 0.025
              */
             streak_step?: number;
+            /**
+             * Task Closed For Others
+             * @description completing a task credited to someone else (its assignees)
+             * @default 3
+             */
+            task_closed_for_others?: number;
             /**
              * Task Completed
              * @description completing a task, before priority/estimate/on-time
@@ -2476,6 +2562,19 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /**
+         * XpPreview
+         * @description What completing the task now would award each person, by the same scoring kernel the worker runs.
+         */
+        XpPreview: {
+            /** Awards */
+            awards: components["schemas"]["PreviewAward"][];
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
         };
     };
     responses: never;
@@ -3789,6 +3888,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    xp_preview_api_v1_tasks__task_id__xp_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["XpPreview"];
                 };
             };
             /** @description Validation Error */

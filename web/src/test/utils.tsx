@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { MemoryRouter } from "react-router";
-import type { Project, Status, Task } from "../api/client";
+import type { Explanation, LedgerItem, Project, Status, Task } from "../api/client";
 
 export function renderWithProviders(ui: ReactElement, { route = "/", qc = new QueryClient({ defaultOptions: { queries: { retry: false } } }) } = {}) {
   return { qc, ...render(<QueryClientProvider client={qc}><MemoryRouter initialEntries={[route]}>{ui}</MemoryRouter></QueryClientProvider>) };
@@ -46,3 +46,39 @@ export function stubFetch(routes: Record<string, (body: unknown, url: URL) => [n
   }) as typeof fetch;
   return calls;
 }
+
+/** A complete award explanation (the API's typed schema), with the fields a test cares about. */
+export function makeExplanation(over: Partial<Explanation> = {}): Explanation {
+  return {
+    event_type: "task.completed",
+    role: "actor",
+    xp: 30,
+    board_xp: 30,
+    base: { name: "task_completed", xp: 30 },
+    multipliers: [],
+    bonuses: [],
+    caps: [],
+    reasons: [],
+    formula: "30 = 30 -> 30",
+    rounding: "half up, once, at the end",
+    weights_version: 1,
+    ...over,
+  };
+}
+
+export function makeLedgerItem(over: Partial<LedgerItem> = {}): LedgerItem {
+  return {
+    id: 1,
+    event_id: 1,
+    event_type: "task.completed",
+    role: "actor",
+    xp: 30,
+    board_xp: 30,
+    workspace_id: null,
+    task_id: null,
+    occurred_at: new Date().toISOString(),
+    explanation: makeExplanation(),
+    ...over,
+  };
+}
+

@@ -88,7 +88,8 @@ def score_batch(batch: BatchInput) -> BatchResult:
             player.last_event = facts.event_id
             awards.append(award)
             out.awards.append(award)
-            if award.xp != 0 or award.board_xp != 0:
+            # A completion is announced even at zero, so the person sees why (the web app waits for it).
+            if award.xp != 0 or award.board_xp != 0 or facts.type == "task.completed":
                 out.notifications.append(_xp_notice(award, player.xp_total))
         if facts.task_id is not None:
             after = _task_award_after(facts, task_award, awards)

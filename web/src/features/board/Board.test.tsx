@@ -22,7 +22,7 @@ describe("Board", () => {
 
   it("renders each column with its cards, counts and card details", () => {
     stubFetch({});
-    renderWithProviders(<Board project={project} tasks={tasks} people={people} weightsWs="w1" />);
+    renderWithProviders(<Board project={project} tasks={tasks} people={people} />);
     const cols = screen.getAllByTestId("column");
     expect(cols.map((c) => within(c).getByRole("heading").textContent)).toEqual(["To do", "In progress", "Done"]);
     const todo = cols[0];
@@ -38,7 +38,7 @@ describe("Board", () => {
   it("quick add shows the card at once and keeps the server's copy", async () => {
     const created = makeTask({ title: "Fresh idea", key: "LCH-99" });
     const calls = stubFetch({ "POST /api/v1/projects/{id}/tasks": () => [201, created] });
-    const { qc } = renderWithProviders(<Board project={project} tasks={tasks} people={people} weightsWs="w1" />);
+    const { qc } = renderWithProviders(<Board project={project} tasks={tasks} people={people} />);
     qc.setQueryData(qk.board("p1"), tasks);
     const todo = screen.getAllByTestId("column")[0];
     fireEvent.click(within(todo).getByRole("button", { name: "Add task to To do" }));

@@ -19,7 +19,7 @@ import { Plus } from "lucide-react";
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useParams, useSearchParams } from "react-router";
 import type { Project, Status, Task } from "../../api/client";
-import { useBoardTasks, useMembers, useProject, useScoring } from "../../api/queries";
+import { useBoardTasks, useMembers, useProject } from "../../api/queries";
 import { Spinner } from "../../components/ui";
 import { useRoom } from "../../realtime/socket";
 import { useCreateTask, useUpdateTask } from "../tasks/mutations";
@@ -129,7 +129,7 @@ function DeleteColumnDialog({ status, statuses, count, onConfirm, onClose }: { s
   );
 }
 
-export function Board({ project, tasks, people, weightsWs }: { project: Project; tasks: Task[]; people: Map<string, string>; weightsWs: string }) {
+export function Board({ project, tasks, people }: { project: Project; tasks: Task[]; people: Map<string, string> }) {
   const [, setParams] = useSearchParams();
   const statuses = useMemo(() => [...project.statuses].sort((a, b) => a.position - b.position), [project.statuses]);
   const statusIds = useMemo(() => statuses.map((s) => s.id), [statuses]);
@@ -139,7 +139,6 @@ export function Board({ project, tasks, people, weightsWs }: { project: Project;
   const items = drag?.items ?? grouped;
   const update = useUpdateTask();
   const create = useCreateTask(project.id);
-  const scoring = useScoring(weightsWs);
   const columns = useColumnActions(project);
   const [deleting, setDeleting] = useState<Status | null>(null);
   const boardRef = useRef<HTMLDivElement>(null);
@@ -226,7 +225,6 @@ export function Board({ project, tasks, people, weightsWs }: { project: Project;
       // The optimistic copy carries the new category too, so the card looks done at once.
       optimistic: toStatus ? { status_category: toStatus.category } : undefined,
       completes: toStatus?.category === "done" && task.status_category !== "done",
-      weights: scoring.data?.weights,
     });
   };
 
@@ -321,7 +319,7 @@ export function BoardPage() {
           <p>It may have been deleted, or you're not a member of its workspace.</p>
         </div>
       ) : (
-        <Board project={project.data} tasks={tasks.data ?? []} people={people} weightsWs={ws} />
+        <Board project={project.data} tasks={tasks.data ?? []} people={people} />
       )}
       {taskId && <TaskDrawer taskId={taskId} />}
     </>

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Achievement, Progress } from "../../api/client";
 import { AchievementCard } from "./AchievementsPage";
 import { dailyXp, StreakHeatmap } from "./ProfilePage";
-import { estimateCompletionXp } from "./rewards";
+import { makeExplanation, makeLedgerItem } from "../../test/utils";
 import { levelPercent, XpBarView } from "./XpBar";
 import { XpToast } from "./XpToast";
 
@@ -31,7 +31,7 @@ describe("XP toast", () => {
       <XpToast
         xp={45}
         title="Fix bug"
-        explanation={{ event_type: "task.completed", role: "actor", xp: 45, base: { name: "task_completed", xp: 30 }, multipliers: [{ name: "priority", value: 1.5, note: "high" }], bonuses: [], formula: "30 x 1.5 = 45 -> 45", streak: { days: 3 } }}
+        explanation={makeExplanation({ xp: 45, summary: "Completed a task (high priority, 3-day streak)", multipliers: [{ name: "priority", value: 1.5, note: "high" }], formula: "30 x 1.5 = 45 -> 45", streak: { days: 3, outcome: "extended", freezes_used: 0, freeze_earned: false, freezes_held: 0 } })}
       />,
     );
     const t = screen.getByTestId("xp-toast");
@@ -41,15 +41,17 @@ describe("XP toast", () => {
     expect(t).toHaveTextContent("Priority · high×1.5");
     expect(t).toHaveTextContent("30 x 1.5 = 45 -> 45");
     expect(t).toHaveTextContent("3-day streak");
+    expect(t).toHaveTextContent("Completed a task (high priority, 3-day streak)");
   });
 
-  it("estimates like the scoring model: base x priority x estimate x on time, zero when instant", () => {
-    const old = "2020-01-01T00:00:00Z";
-    expect(estimateCompletionXp({ priority: "none", estimate: null, due_date: null, created_at: old })).toBe(30);
-    expect(estimateCompletionXp({ priority: "high", estimate: 4, due_date: null, created_at: old })).toBe(68); // 30 x 1.5 x 1.5
-    expect(estimateCompletionXp({ priority: "urgent", estimate: 100, due_date: "2999-01-01", created_at: old })).toBe(144); // capped estimate x on time
-    expect(estimateCompletionXp({ priority: "none", estimate: null, due_date: null, created_at: new Date().toISOString() })).toBe(0);
-    expect(estimateCompletionXp({ priority: "low", estimate: null, due_date: null, created_at: old }, { task_completed: 100, priority: { low: 2 } })).toBe(200);
+  it("carries no formula of its own: without the server's preview it shows no number until the award", () => {
+    render(<XpToast xp={null} estimate title="Fix bug" />);
+    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent(/^XP$/);
+  });
+
+  it("says when this workspace's board counts an award differently from the profile", () => {
+    render(<XpToast xp={5} explanation={makeExplanation({ xp: 5, board_xp: 1000 })} />);
+    expect(screen.getByTestId("xp-toast")).toHaveTextContent("board counts it as 1000 XP");
   });
 });
 
@@ -72,8 +74,8 @@ describe("Streak calendar", () => {
   it("sums XP per local day, marks freeze days, and draws today's cell", () => {
     const now = new Date();
     const items = [
-      { id: 1, event_id: 1, event_type: "task.completed", role: "actor", xp: 40, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: { streak: { days: 3, freezes_used: 1 } } },
-      { id: 2, event_id: 2, event_type: "comment.created", role: "actor", xp: 8, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: {} },
+      makeLedgerItem({ id: 1, xp: 40, occurred_at: now.toISOString(), explanation: makeExplanation({ streak: { days: 3, outcome: "frozen", freezes_used: 1, freeze_earned: false, freezes_held: 0 } }) }),
+      makeLedgerItem({ id: 2, event_id: 2, event_type: "comment.created", xp: 8, occurred_at: now.toISOString() }),
     ];
     const { xp, freezes } = dailyXp(items);
     const key = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;

@@ -4,24 +4,27 @@ import { Toaster } from "sonner";
 import { describe, expect, it } from "vitest";
 import type { Progress } from "../../api/client";
 import { qk } from "../../api/queries";
-import { makeTask, stubFetch } from "../../test/utils";
+import { makeExplanation, makeTask, stubFetch } from "../../test/utils";
 import { LevelUpCelebration } from "./LevelUp";
 import { announceCompletion, celebration, gamificationOn, onLevelUp, onXpAwarded } from "./rewards";
 
 const progress: Progress = { user_id: "u1", xp: 90, level: 1, xp_into_level: 90, xp_to_next: 10, streak: { current: 1, longest: 1, freezes: 0, last_active_date: null }, freezes: 0 };
 
 describe("completion rewards", () => {
-  it("shows an instant estimate, moves the bar, then shows the worker's award and explanation", async () => {
+  it("shows the server's preview at once, moves the bar, then shows the worker's award and explanation", async () => {
     stubFetch({});
     gamificationOn.current = true;
     const qc = new QueryClient();
     qc.setQueryData(qk.progress, progress);
+    qc.setQueryData(qk.me, { id: "u1" });
     render(<Toaster />);
     const task = makeTask({ title: "Ship the release", priority: "high", created_at: "2020-01-01T00:00:00Z" });
-    act(() => announceCompletion(qc, task, null));
+    // What GET /tasks/{id}/xp-preview (the scoring kernel) answered while the drawer was open.
+    qc.setQueryData(qk.xpPreview(task.id, task.version), { task_id: task.id, awards: [{ user_id: "u1", role: "actor", xp: 45, board_xp: 45, explanation: makeExplanation({ xp: 45 }) }] });
+    act(() => announceCompletion(qc, task));
     const toast = await screen.findByTestId("xp-toast");
     expect(toast).toHaveClass("is-estimate");
-    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+45 XP"); // 30 x 1.5
+    expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+45 XP");
     expect(qc.getQueryData<Progress>(qk.progress)!.xp_into_level).toBe(100); // capped at the level's span
     act(() =>
       onXpAwarded(qc, {
@@ -31,7 +34,7 @@ describe("completion rewards", () => {
         task_id: task.id,
         xp: 47,
         xp_total: 137,
-        explanation: { event_type: "task.completed", role: "actor", xp: 47, base: { name: "task_completed", xp: 30 }, multipliers: [{ name: "priority", value: 1.5, note: "high" }], bonuses: [{ name: "first_action_bonus", xp: 2, note: null }], formula: "30 x 1.5 + 2 = 47 -> 47" },
+        explanation: makeExplanation({ xp: 47, multipliers: [{ name: "priority", value: 1.5, note: "high" }], bonuses: [{ name: "first_action_bonus", xp: 2, note: "" }], formula: "30 x 1.5 + 2 = 47 -> 47" }),
       }),
     );
     await waitFor(() => expect(screen.getByTestId("xp-toast")).toHaveClass("is-final"));

@@ -1,17 +1,7 @@
 import { Sparkles, Trophy } from "lucide-react";
+import type { Explanation } from "../../api/client";
 
-export interface Explanation {
-  event_type?: string;
-  role?: string;
-  xp?: number;
-  base?: { name: string; xp: number };
-  multipliers?: { name: string; value: number; note?: string | null }[];
-  bonuses?: { name: string; xp: number; note?: string | null }[];
-  caps?: { name: string; value: number; uncapped?: number }[];
-  reasons?: string[];
-  formula?: string;
-  streak?: { days: number; outcome?: string; freezes_used?: number; freeze_earned?: boolean; freezes_held?: number };
-}
+export type { Explanation };
 
 const EVENT_LABEL: Record<string, string> = {
   "task.completed": "Task completed",
@@ -24,6 +14,7 @@ const EVENT_LABEL: Record<string, string> = {
   "reaction.added": "Reaction",
   "user.login": "Daily login",
   "invite.accepted": "Joined a workspace",
+  "xp.adjusted": "Corrected by an admin",
 };
 
 export function humanize(name: string): string {
@@ -34,6 +25,7 @@ export function humanize(name: string): string {
 export function eventLabel(type?: string, role?: string): string {
   if (!type) return "XP";
   const base = EVENT_LABEL[type] ?? humanize(type);
+  if (role === "assignee") return type === "task.completed" ? "Your task, completed" : `${base} (yours)`;
   return role === "receiver" ? `${base} (received)` : base;
 }
 
@@ -41,6 +33,7 @@ export function eventLabel(type?: string, role?: string): string {
 export function ExplanationView({ e }: { e: Explanation }) {
   return (
     <div className="explanation">
+      {e.summary && <p className="explanation-summary">{e.summary}</p>}
       <ul>
         {e.base && (
           <li>
@@ -69,6 +62,7 @@ export function ExplanationView({ e }: { e: Explanation }) {
       </ul>
       {e.reasons && e.reasons.length > 0 && <p className="muted small">{e.reasons.join(" · ")}</p>}
       {e.formula && <code className="formula">{e.formula}</code>}
+      {e.board_xp !== undefined && e.board_xp !== e.xp && <p className="small muted">This workspace's board counts it as {e.board_xp} XP (its own weights).</p>}
       {e.streak && e.streak.days > 0 && (
         <p className="small">
           🔥 {e.streak.days}-day streak{e.streak.freezes_used ? ` · ${e.streak.freezes_used} freeze used` : ""}
@@ -79,16 +73,13 @@ export function ExplanationView({ e }: { e: Explanation }) {
   );
 }
 
-export function XpToast({ xp, title, estimate, explanation, compact }: { xp: number; title?: string; estimate?: boolean; explanation?: Explanation; compact?: boolean }) {
+export function XpToast({ xp, title, estimate, explanation, compact }: { xp: number | null; title?: string; estimate?: boolean; explanation?: Explanation; compact?: boolean }) {
   return (
     <div className={`xp-toast ${estimate ? "is-estimate" : "is-final"}`} role="status" data-testid="xp-toast">
       <div className="xp-toast-head">
         <span className="xp-toast-badge">
           <Sparkles size={16} aria-hidden />
-          <span data-testid="xp-toast-amount">
-            {xp >= 0 ? "+" : ""}
-            {xp} XP
-          </span>
+          <span data-testid="xp-toast-amount">{xp === null ? "XP" : `${xp >= 0 ? "+" : ""}${xp} XP`}</span>
         </span>
         <span className="xp-toast-title">
           {estimate ? "Estimating…" : eventLabel(explanation?.event_type, explanation?.role)}

@@ -9,11 +9,12 @@ import { Switch } from "../../components/ui";
 import { humanize } from "../gamification/XpToast";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 
+// Only the board's shape is tunable: the fair-play limits (caps, decays, instant completion, settle time) are
+// platform rules, and everyone's profile XP is priced by the standard model whatever is set here.
 const GROUPS: { title: string; hint: string; keys: (keyof ScoringWeights)[] }[] = [
-  { title: "Base XP per action", hint: "What each action is worth before multipliers.", keys: ["task_completed", "task_created", "task_updated", "task_moved", "comment_created", "mention_given", "mention_received", "reaction_given", "reaction_received", "daily_login", "invite_accepted", "first_action_bonus"] },
-  { title: "Completion multipliers", hint: "How estimates, due dates and speed change a completion's XP.", keys: ["estimate_step", "estimate_cap", "on_time_multiplier", "instant_completion_seconds", "instant_completion_factor"] },
-  { title: "Streaks", hint: "Daily streak bonus and freezes.", keys: ["streak_step", "streak_cap", "freeze_every_days", "max_freezes"] },
-  { title: "Anti-farming", hint: "Repeated actions and pairs of people earn less and less.", keys: ["repeat_window_seconds", "repeat_free", "repeat_decay", "repeat_floor", "pair_window_seconds", "pair_free", "pair_decay", "pair_floor"] },
+  { title: "Base XP per action", hint: "What each action is worth on this workspace's board before multipliers.", keys: ["task_completed", "task_closed_for_others", "task_created", "task_updated", "task_moved", "comment_created", "mention_given", "mention_received", "reaction_given", "reaction_received", "invite_accepted", "first_action_bonus"] },
+  { title: "Completion multipliers", hint: "How estimates and due dates change a completion's board XP.", keys: ["estimate_step", "estimate_cap", "on_time_multiplier"] },
+  { title: "Streaks", hint: "The daily streak multiplier on this board.", keys: ["streak_step", "streak_cap"] },
 ];
 const PRIORITY_KEYS = ["none", "low", "medium", "high", "urgent"] as const;
 
@@ -113,7 +114,7 @@ export function WorkspaceSettingsPage() {
           <div className="row wrap">
             <div>
               <h2 id="weights-h">Scoring weights</h2>
-              <p className="small muted">Version {scoring.data?.version ?? "—"}. Changes apply to new actions; past awards keep their explanation.</p>
+              <p className="small muted">Version {scoring.data?.version ?? "—"}. These weights shape this workspace's own board; everyone's profile XP follows the standard model, and the fair-play limits (daily caps, instant completions, repeats) are the same everywhere. Changes apply to new actions; past awards keep their explanation.</p>
             </div>
             <span className="spacer" />
             <button type="button" className="btn sm" onClick={() => scoring.data && setWeights({ ...scoring.data.defaults, version: scoring.data.weights.version })}>

@@ -5,7 +5,8 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Member, type Project, type Task } from "../../api/client";
-import { qk, useMe, useMembers, useProject, useScoring, useTask } from "../../api/queries";
+import { qk, useMe, useMembers, useProject, useTask, useXpPreview } from "../../api/queries";
+import { gamificationOn } from "../gamification/rewards";
 import { Avatar, AvatarStack, colorFor, PRIORITIES, PRIORITY_LABEL, relativeTime } from "../../components/ui";
 import { useRoom } from "../../realtime/socket";
 import { activitySentence } from "../projects/ProjectsPage";
@@ -283,7 +284,8 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
   const update = useUpdateTask();
   const toggle = useToggleComplete();
   const del = useDeleteTask();
-  const scoring = useScoring(task.workspace_id);
+  const preview = useXpPreview(task, gamificationOn.current);
+  const myPreview = preview.data?.awards.find((a) => a.user_id === me.data?.id);
   const [, setParams] = useSearchParams();
   const me = useMe();
   const viewers = useRoom({ task_id: task.id });
@@ -302,8 +304,9 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
           </span>
         )}
         <span className="spacer" />
-        <button className={`btn sm ${done ? "" : "primary"}`} onClick={() => toggle.mutate({ task, weights: scoring.data?.weights })} disabled={toggle.isPending} data-testid="complete-button">
+        <button className={`btn sm ${done ? "" : "primary"}`} onClick={() => toggle.mutate({ task })} disabled={toggle.isPending} data-testid="complete-button" title={!done && myPreview ? myPreview.explanation.summary ?? undefined : undefined}>
           {done ? <RotateCcw size={14} /> : <CheckCircle2 size={14} />} {done ? "Reopen" : "Complete"}
+          {!done && myPreview && myPreview.xp > 0 ? <span className="xp-hint" data-testid="xp-preview">+{myPreview.xp} XP</span> : null}
         </button>
         <button
           className="btn ghost icon sm"
@@ -345,7 +348,7 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
           <label className="label" htmlFor="f-status">Status</label>
           <select id="f-status" className="select" value={task.status_id} onChange={(e) => {
             const to = statuses.find((s) => s.id === e.target.value);
-            update.mutate({ task, patch: { status_id: e.target.value }, optimistic: to ? { status_category: to.category } : undefined, completes: to?.category === "done" && !done, weights: scoring.data?.weights });
+            update.mutate({ task, patch: { status_id: e.target.value }, optimistic: to ? { status_category: to.category } : undefined, completes: to?.category === "done" && !done });
           }}>
             {statuses.map((s) => (
               <option key={s.id} value={s.id}>

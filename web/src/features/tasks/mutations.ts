@@ -4,7 +4,6 @@ import { api, ApiError, errorMessage, unwrap, type Task, type TaskPatch } from "
 import { qk, upsertTask } from "../../api/queries";
 import { createStore } from "../../lib/store";
 import { announceCompletion } from "../gamification/rewards";
-import type { ScoringWeights } from "../../api/client";
 
 export interface Conflict {
   task: Task; // what we showed when the edit began
@@ -54,7 +53,6 @@ export interface UpdateVars {
   completes?: boolean;
   /** Derived fields to show at once (e.g. the new column's category). */
   optimistic?: Partial<Task>;
-  weights?: ScoringWeights | null;
 }
 
 /** PATCH a task optimistically; roll back with a message on error, open the conflict dialog on 409. */
@@ -86,7 +84,7 @@ export function useUpdateTask() {
     onSuccess: (task, v) => {
       upsertTask(qc, task);
       if (v.completes || (task.status_category === "done" && v.task.status_category !== "done")) {
-        announceCompletion(qc, task, v.weights);
+        announceCompletion(qc, task);
         void qc.invalidateQueries({ queryKey: qk.taskActivity(task.id) });
       }
     },
@@ -98,7 +96,7 @@ export function useToggleComplete() {
   const qc = useQueryClient();
   return useMutation({
     scope: TASK_SCOPE,
-    mutationFn: ({ task }: { task: Task; weights?: ScoringWeights | null }) =>
+    mutationFn: ({ task }: { task: Task }) =>
       task.status_category === "done"
         ? unwrap(api.POST("/api/v1/tasks/{task_id}/reopen", { params: { path: { task_id: task.id } }, body: { version: latestVersion(qc, task) } }))
         : unwrap(api.POST("/api/v1/tasks/{task_id}/complete", { params: { path: { task_id: task.id } }, body: { version: latestVersion(qc, task) } })),
@@ -108,10 +106,10 @@ export function useToggleComplete() {
         toast.error(`${task.key} changed meanwhile: here is the latest. Try again.`);
       } else toast.error(`Couldn't update ${task.key}: ${errorMessage(e)}`);
     },
-    onSuccess: (task, { task: before, weights }) => {
+    onSuccess: (task, { task: before }) => {
       upsertTask(qc, task);
       void qc.invalidateQueries({ queryKey: qk.taskActivity(task.id) });
-      if (task.status_category === "done" && before.status_category !== "done") announceCompletion(qc, task, weights);
+      if (task.status_category === "done" && before.status_category !== "done") announceCompletion(qc, task);
     },
   });
 }
