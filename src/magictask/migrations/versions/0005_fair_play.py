@@ -12,6 +12,7 @@ Create Date: 2026-12-02 07:00:00.000000
   from the ledger: the first completion's recipient, held while the task is completed (or deleted).
 - `xp_adjustments`, `xp_flags`: admins' corrections and members' review requests.
 - Workspace weights lose the fair-play limits, which are now platform constants (see docs/SCORING.md).
+- Each person's scoring state starts keeping the time zone that scores them.
 """
 
 from collections.abc import Sequence
@@ -175,6 +176,13 @@ def upgrade() -> None:
         ["ledger_id", "flagged_by"],
         unique=True,
         postgresql_where=sa.text("status = 'open'"),
+    )
+
+    # The zone that scores each person is now kept in their scoring state (a change waits for the next local
+    # day): start it at the zone they have now.
+    op.execute(
+        "update user_stats s set state = jsonb_set(s.state, '{zone}', jsonb_build_object('current', u.timezone)) "
+        "from users u where u.id = s.user_id and not (s.state ? 'zone')"
     )
 
     removed = ", ".join(f"'{k}'" for k in REMOVED_WEIGHT_KEYS)
