@@ -7,7 +7,7 @@ after the first release are `NotRequired`: older ledger rows keep their explanat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NotRequired  # pydantic needs this TypedDict before Python 3.12
 
 from typing_extensions import TypedDict
@@ -103,6 +103,8 @@ class Award:
     streak: StreakUpdate | None = None
     award_key: str | None = None
     correction: Correction | None = None
+    # The explanation, built once: the worker stores it and sends it to the person.
+    _explained: Explanation | None = field(default=None, repr=False, compare=False)
 
     @property
     def raw(self) -> float:
@@ -112,6 +114,12 @@ class Award:
         return any(f.name == multiplier for f in self.multipliers)
 
     def explanation(self) -> Explanation:
+        if self._explained is None:
+            object.__setattr__(self, "_explained", self._explain())
+        assert self._explained is not None
+        return self._explained
+
+    def _explain(self) -> Explanation:
         parts = [str(self.base), *(f"{f.value:g}" for f in self.multipliers)]
         formula = " x ".join(parts) + "".join(f" + {b.value:g}" for b in self.bonuses)
         out: Explanation = {

@@ -109,7 +109,8 @@ def _score(
     if facts.type == "user.updated" and role == "actor" and facts.timezone_change is not None:
         zone = request_change(zone, *facts.timezone_change, at)
     tz = zone.current or stats.time_zone
-    stats = replace(stats, zone=zone, time_zone=tz)
+    if zone is not stats.zone or tz != stats.time_zone:
+        stats = replace(stats, zone=zone, time_zone=tz)
     local = local_time(at, tz)
     today = local.date()
     d = draft_award(facts, role, stats.user_id, task_award, STANDARD, board, today, stats.last_login_date, tz)
