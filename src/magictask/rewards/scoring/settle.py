@@ -2,7 +2,7 @@
 due date as they stood `SETTLE_SECONDS` before it, so raising them just before completing pays nothing.
 
 Pure: the API passes the task's current values and the edits it found in the task's events since the
-settle point; this undoes those edits, newest first.
+settle point, in the order they were recorded; this undoes those edits, newest first.
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ def settled_values(
     if created_at > point:
         return None
     values = current
-    for edit in sorted(edits, key=lambda e: e.at, reverse=True):
+    # Newest first. Edits come in the order they were recorded and two in one transaction share a time, so
+    # sort by time (stable: ties keep that order) and walk it backwards, undoing the later-recorded first.
+    # (Not `sorted(..., reverse=True)`: that keeps ties in recorded order and undoes the older one first.)
+    by_time = sorted(edits, key=lambda e: e.at)
+    for edit in reversed(by_time):
         if edit.at > point and edit.field in SETTLED_FIELDS:
             values = replace(values, **{edit.field: _typed(edit.field, edit.old)})
     return values
