@@ -8,9 +8,9 @@ after the first release are `NotRequired`: older ledger rows keep their explanat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NotRequired  # pydantic needs this TypedDict before Python 3.12
+from typing import NotRequired
 
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic needs this TypedDict before Python 3.12
 
 from .draft import Factor, Limit, price, round_xp
 from .facts import Correction, Role
