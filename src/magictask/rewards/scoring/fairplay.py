@@ -196,7 +196,8 @@ def next_stats(d: Draft, ctx: Context) -> UserStats:
     remember_action = work and facts.type in REPEAT_TYPES and not d.final
     login = ctx.role == "actor" and facts.type == "user.login"
     peer = peer_of(facts, ctx.role, s.user_id)
-    counted = d.family is not None and not d.final and d.amount() > 0 and "once_per_thing" not in _names(d)
+    on_profile, on_board = _earned(d)
+    counted = on_profile or on_board
     if d.streak is None and not remember_action and peer is None and not login and not counted:
         return s
     return replace(
@@ -213,7 +214,7 @@ def next_stats(d: Draft, ctx: Context) -> UserStats:
             if peer is not None
             else s.recent_peers
         ),
-        daily=_count(s.daily.on(ctx.today), d, ctx) if counted else s.daily,
+        daily=_count(s.daily.on(ctx.today), d, ctx, on_profile, on_board) if counted else s.daily,
     )
 
 
@@ -221,23 +222,35 @@ def _names(d: Draft) -> set[str]:
     return {f.name for f in d.multipliers}
 
 
-def _count(daily: DailyCounts, d: Draft, ctx: Context) -> DailyCounts:
+def _earned(d: Draft) -> tuple[bool, bool]:
+    """Whether this award counts toward its family's daily cap (and the self-made budget) on the profile,
+    and on its workspace's board. Each side counts its own awards: once the profile is capped, a second
+    workspace's board still counts (and caps) what it pays."""
+    if d.family is None or d.final or "once_per_thing" in _names(d):
+        return False, False
+    return d.amount() > 0, d.board_amount() > 0
+
+
+def _count(daily: DailyCounts, d: Draft, ctx: Context, on_profile: bool, on_board: bool) -> DailyCounts:
     family = d.family
     assert family is not None
     ws = ctx.facts.workspace_id or ""
     profile = dict(daily.profile)
-    profile[family] = profile.get(family, 0) + 1
     board = dict(daily.board)
-    board[(ws, family)] = board.get((ws, family), 0) + 1
+    if on_profile:
+        profile[family] = profile.get(family, 0) + 1
+    if on_board:
+        board[(ws, family)] = board.get((ws, family), 0) + 1
     if d.spent is None:
         return replace(daily, profile=profile, board=board)
     spent, board_spent = d.spent
     self_made_board = dict(daily.self_made_board)
-    self_made_board[ws] = self_made_board.get(ws, 0) + board_spent
+    if on_board:
+        self_made_board[ws] = self_made_board.get(ws, 0) + board_spent
     return replace(
         daily,
         profile=profile,
         board=board,
-        self_made=daily.self_made + spent,
+        self_made=daily.self_made + (spent if on_profile else 0),
         self_made_board=self_made_board,
     )
