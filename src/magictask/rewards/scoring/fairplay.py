@@ -224,11 +224,12 @@ def _names(d: Draft) -> set[str]:
 
 def _earned(d: Draft) -> tuple[bool, bool]:
     """Whether this award counts toward its family's daily cap (and the self-made budget) on the profile,
-    and on its workspace's board. Each side counts its own awards: once the profile is capped, a second
-    workspace's board still counts (and caps) what it pays."""
+    and on its workspace's board: when it earned XP there (at least 1 once rounded; the day's bonus is not
+    the family's). Each side counts its own awards: once the profile is capped, a second workspace's board
+    still counts (and caps) what it pays."""
     if d.family is None or d.final or "once_per_thing" in _names(d):
         return False, False
-    return d.amount() > 0, d.board_amount() > 0
+    return round_xp(d.amount()) > 0, round_xp(d.board_amount()) > 0
 
 
 def _count(daily: DailyCounts, d: Draft, ctx: Context, on_profile: bool, on_board: bool) -> DailyCounts:
