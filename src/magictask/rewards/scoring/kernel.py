@@ -146,7 +146,9 @@ def _score(
         reasons=tuple(d.reasons),
         weights_version=board.version,
         streak=d.streak,
-        award_key=d.award_key if (xp > 0 or board_xp > 0) else None,
+        # The first reaction/mention of a thing takes its key whatever it earned: only the first earns, so
+        # the profile never depends on what a board paid, and a capped first one is not re-earned later.
+        award_key=d.award_key if d.award_key not in player.keys else None,
         correction=facts.correction if facts.type == "xp.adjusted" else None,
     )
     player.xp_total += xp
