@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from magictask.rewards.scoring.limits import DAILY_CAPS, Family
+from magictask.rewards.scoring.limits import DAILY_BUDGETS, DAILY_CAPS, Budget, Family
 from magictask.rewards.scoring.state import DailyCounts, UserStats
 from magictask.rewards.scoring.streaks import StreakState
 from magictask.rewards.scoring.zones import ZoneState
@@ -58,9 +58,18 @@ def _daily(data: dict[str, Any] | None) -> DailyCounts:
         day=_date(data.get("day")),
         profile=_families(data.get("profile")),
         board=board,
-        self_made=int(data.get("self_made", 0)),
-        self_made_board={k: int(v) for k, v in (data.get("self_made_board") or {}).items()},
+        spent={k: int(v) for k, v in (data.get("spent") or {}).items() if k in DAILY_BUDGETS},
+        board_spent=_board_spent(data.get("board_spent")),
     )
+
+
+def _board_spent(data: dict[str, Any] | None) -> dict[tuple[str, Budget], int]:
+    out: dict[tuple[str, Budget], int] = {}
+    for key, n in (data or {}).items():
+        ws, _, name = key.rpartition("|")
+        if name in DAILY_BUDGETS:
+            out[(ws, name)] = int(n)  # type: ignore[index]
+    return out
 
 
 def load_stats(user_id: str, state: dict[str, Any], time_zone: str, skip_weekends: bool) -> UserStats:
@@ -117,8 +126,8 @@ def _document(stats: UserStats, distinct: Distinct, stamp: Callable[[Any], Any])
             "day": stamp(d.day) if d.day else None,
             "profile": dict(d.profile),
             "board": {f"{ws}|{family}": n for (ws, family), n in d.board.items()},
-            "self_made": d.self_made,
-            "self_made_board": dict(d.self_made_board),
+            "spent": dict(d.spent),
+            "board_spent": {f"{ws}|{name}": n for (ws, name), n in d.board_spent.items()},
         },
         # Things counted by distinct-thing achievements (people reacted to, days with a night completion).
         "distinct": {

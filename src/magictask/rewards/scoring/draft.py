@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .limits import Family
+from .limits import Budget, Family
 from .streaks import StreakUpdate
 
 
@@ -52,6 +52,7 @@ class Draft:
         "base_name",
         "board_base",
         "bonuses",
+        "budgets",
         "caps",
         "family",
         "final",
@@ -75,7 +76,8 @@ class Draft:
         self.streak: StreakUpdate | None = None
         self.family: Family | None = None  # the daily-cap family this award counts in
         self.award_key: str | None = None  # once-per-thing awards: the thing
-        self.spent: tuple[int, int] | None = None  # self-made budget used (profile, board), in profile XP
+        self.spent: tuple[int, int] | None = None  # daily budget used (profile, board), in profile XP
+        self.budgets: list[Budget] = []  # the daily budgets it is paid from
 
     def times(self, name: str, value: float, board: float | None = None, note: str = "") -> None:
         self.multipliers.append(Factor(name, value, value if board is None else board, note))

@@ -200,7 +200,7 @@ def summary(a: Award) -> str:
         details.append(f"{a.streak.state.current}-day streak")
     if any(b.name == "first_action_of_day" for b in a.bonuses):
         details.append("first work today")
-    for limit in ("daily_cap", "self_made_cap", "repetition", "pair_repetition"):
+    for limit in ("daily_cap", "daily_budget", "repetition", "pair_repetition"):
         if limit in names:
             details.append(names[limit].note)
             break

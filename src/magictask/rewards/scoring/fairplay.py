@@ -96,8 +96,7 @@ def apply_limits(d: Draft, ctx: Context) -> None:
     works = ctx.role in _WORK_ROLES and ctx.facts.type in ACTIVITY_TYPES
     if works and not d.no_bonus:
         _streak(d, ctx)
-    if ctx.self_made:
-        _self_made_budget(d, ctx)
+    _budgets(d, ctx)
     _daily_cap(d, ctx)
 
 
@@ -147,24 +146,44 @@ def _streak(d: Draft, ctx: Context) -> None:
         d.plus("first_action_of_day", bonus, ctx.board.first_action_bonus, f"first work on {ctx.today}")
 
 
-def _self_made_budget(d: Draft, ctx: Context) -> None:
-    """A task you created for yourself pays at most SELF_MADE_DAILY_XP a day, for the profile and, counted in
-    profile XP, for each board. The award that crosses the line is cut to fit exactly."""
+_BUDGET_NOTES: Mapping[limits.Budget, str] = {
+    "self_made": "XP a day from tasks you created for yourself (assign work to each other to earn in full)",
+    "completions": "XP a day from completions",
+    "activity": "XP a day from creating, editing, moving and commenting",
+}
+
+
+def budgets_of(d: Draft, ctx: Context) -> list[limits.Budget]:
+    """The daily budgets this award is paid from."""
+    out: list[limits.Budget] = ["self_made"] if ctx.self_made else []
+    out += [name for name, families in limits.BUDGET_FAMILIES.items() if d.family in families]
+    return out
+
+
+def _budgets(d: Draft, ctx: Context) -> None:
+    """Pay the award from its daily budgets (profile XP; each board keeps its own, counted in profile XP).
+    The award that crosses a budget's line is cut to fit exactly; after that it is 0."""
+    names = budgets_of(d, ctx)
+    if not names:
+        return
+    d.budgets = names
     daily = ctx.stats.daily.on(ctx.today)
     ws = ctx.facts.workspace_id or ""
-    left = max(0, limits.SELF_MADE_DAILY_XP - daily.self_made)
-    board_left = max(0, limits.SELF_MADE_DAILY_XP - daily.self_made_board.get(ws, 0))
     amount = d.amount()
-    d.spent = (min(round_xp(amount), left), min(round_xp(amount), board_left))
-    if amount <= left and amount <= board_left:
+    allowed, board_allowed, binding = amount, amount, names[0]
+    for name in names:
+        left = max(0, limits.DAILY_BUDGETS[name] - daily.spent.get(name, 0))
+        board_left = max(0, limits.DAILY_BUDGETS[name] - daily.board_spent.get((ws, name), 0))
+        if min(left, board_left) < min(allowed, board_allowed):
+            binding = name
+        allowed, board_allowed = min(allowed, left), min(board_allowed, board_left)
+    d.spent = (round_xp(allowed), round_xp(board_allowed))
+    if allowed >= amount and board_allowed >= amount:
         return
-    profile, board = min(1.0, left / amount), min(1.0, board_left / amount)
-    d.caps.append(Limit("self_made_daily", profile * amount, amount))
-    d.times("self_made_cap", profile, board, f"{limits.SELF_MADE_DAILY_XP} XP a day from your own tasks")
-    d.reasons.append(
-        f"a task you created for yourself: at most {limits.SELF_MADE_DAILY_XP} XP a day from those "
-        "(assign work to each other to earn the full completion XP)"
-    )
+    cap = limits.DAILY_BUDGETS[binding]
+    d.caps.append(Limit(f"{binding}_budget", allowed, amount))
+    d.times("daily_budget", allowed / amount, board_allowed / amount, f"{cap} {_BUDGET_NOTES[binding]}")
+    d.reasons.append(f"daily budget: at most {cap} {_BUDGET_NOTES[binding]}")
 
 
 def _daily_cap(d: Draft, ctx: Context) -> None:
@@ -245,13 +264,11 @@ def _count(daily: DailyCounts, d: Draft, ctx: Context, on_profile: bool, on_boar
     if d.spent is None:
         return replace(daily, profile=profile, board=board)
     spent, board_spent = d.spent
-    self_made_board = dict(daily.self_made_board)
-    if on_board:
-        self_made_board[ws] = self_made_board.get(ws, 0) + board_spent
-    return replace(
-        daily,
-        profile=profile,
-        board=board,
-        self_made=daily.self_made + (spent if on_profile else 0),
-        self_made_board=self_made_board,
-    )
+    budgets = dict(daily.spent)
+    board_budgets = dict(daily.board_spent)
+    for name in d.budgets:
+        if on_profile:
+            budgets[name] = budgets.get(name, 0) + spent
+        if on_board:
+            board_budgets[(ws, name)] = board_budgets.get((ws, name), 0) + board_spent
+    return replace(daily, profile=profile, board=board, spent=budgets, board_spent=board_budgets)

@@ -13,14 +13,16 @@ Each limit answers one farming script (tests/fairplay/ plays each against the re
 - **Daily caps with a real zero**: per person and local day, each action family earns for its first
   `DAILY_CAPS[family]` awards and then exactly 0. Profile caps count across all the person's workspaces
   (one profile: a second workspace can't double them); board caps count per workspace (its own board).
-- **Self-made completions** (a task you created and that credits only you) earn at most
-  `SELF_MADE_DAILY_XP` profile XP a day in total; the award that crosses the line is cut to fit.
+- **Daily budgets** (`DAILY_BUDGETS`, profile XP a day, and the same per board): completions earn at most
+  200 (about a steady day's three), creating/editing/moving/commenting together at most 100, and
+  completions of tasks you created for yourself (a task that credits only its creator) at most 60 of the
+  200. The award that crosses a line is cut to fit exactly, then it is 0. Budgets are what keep an
+  accomplice handing out inflated tasks, or one person doing everything at once, below honest teamwork.
 - **Once per thing**: a reaction or mention earns only the first time for one person and one thing.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Final, Literal
 
@@ -40,7 +42,14 @@ PAIR_FLOOR: Final = 0.05
 FREEZE_EVERY_DAYS: Final = 7
 MAX_FREEZES: Final = 2
 
-SELF_MADE_DAILY_XP: Final = 60
+Budget = Literal["self_made", "completions", "activity"]
+
+DAILY_BUDGETS: Final[Mapping[Budget, int]] = {
+    "self_made": 60,  # completions of tasks you created for yourself (within the completions budget)
+    "completions": 200,  # every completion credited to you
+    "activity": 100,  # creating, editing, moving and commenting, together
+}
+SELF_MADE_DAILY_XP: Final = DAILY_BUDGETS["self_made"]
 """Profile XP a person can earn a day from completing tasks they created for themselves."""
 
 ACHIEVEMENT_PER_PERSON: Final = 10
@@ -60,6 +69,13 @@ Family = Literal[
     "invites",
 ]
 
+# The families each budget covers (the self-made budget covers the self-made completions).
+BUDGET_FAMILIES: Final[Mapping[Budget, frozenset[Family]]] = {
+    "self_made": frozenset(),
+    "completions": frozenset({"completions"}),
+    "activity": frozenset({"created", "edits", "moves", "comments"}),
+}
+
 DAILY_CAPS: Final[Mapping[Family, int]] = {
     "created": 10,
     "edits": 15,
@@ -75,37 +91,19 @@ DAILY_CAPS: Final[Mapping[Family, int]] = {
 }
 
 
-def solo_daily_max(
-    *,
-    task_created: int = 5,
-    task_updated: int = 1,
-    task_moved: int = 2,
-    comment_created: int = 8,
-    first_action_bonus: int = 15,
-    daily_login: int = 10,
-    invite_accepted: int = 25,
-    streak_cap: float = 1.25,
-) -> int:
+def solo_daily_max(*, first_action_bonus: int = 15, daily_login: int = 10, invite_accepted: int = 25) -> int:
     """The most profile XP one person can earn in a local day from their own actions alone (no teammate
     creates, assigns, mentions or reacts to anything of theirs), with the standard weights.
 
-    An upper bound, not a typical day: every capped family at its cap, every award at the streak cap, each
-    rounded as awards are, plus the self-made completion budget (a hard cut, streak included), the login, the day's
+    An upper bound, not a typical day: the activity budget (creating, editing, moving, commenting), the
+    self-made completion budget (the only completions one person alone can make), the login, the day's
     first-action bonus and the invitations accepted (which need an inviter, but count them anyway).
     Mentioning or reacting to yourself earns nothing. Board weights cannot raise it: they price only the
     board.
     """
-
-    def family(cap_key: Family, base: int) -> int:
-        # Every award of the family at its largest: decays only lower it, rounding is half up.
-        return DAILY_CAPS[cap_key] * math.floor(base * streak_cap + 0.5)
-
     return (
-        family("created", task_created)
-        + family("edits", task_updated)
-        + family("moves", task_moved)
-        + family("comments", comment_created)
-        + SELF_MADE_DAILY_XP
+        DAILY_BUDGETS["activity"]
+        + DAILY_BUDGETS["self_made"]
         + first_action_bonus
         + daily_login
         + DAILY_CAPS["invites"] * invite_accepted

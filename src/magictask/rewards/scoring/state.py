@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .limits import Family
+from .limits import Budget, Family
 from .streaks import StreakState
 from .zones import ZoneState
 
@@ -20,8 +20,10 @@ class DailyCounts:
     day: date | None = None
     profile: Mapping[Family, int] = field(default_factory=dict)
     board: Mapping[tuple[str, Family], int] = field(default_factory=dict)  # (workspace id, family)
-    self_made: int = 0  # profile XP from self-made completions today
-    self_made_board: Mapping[str, int] = field(default_factory=dict)  # workspace -> the same, in profile XP
+    spent: Mapping[Budget, int] = field(default_factory=dict)  # profile XP earned today under each budget
+    board_spent: Mapping[tuple[str, Budget], int] = field(
+        default_factory=dict
+    )  # (workspace, budget), in profile XP
 
     def on(self, day: date) -> DailyCounts:
         """The counts for `day`: a new local day starts from zero."""
