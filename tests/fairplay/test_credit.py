@@ -108,7 +108,9 @@ async def test_closing_other_peoples_tasks_pays_at_most_the_closes_cap(world: Wo
     paid = positive(rows)
     ceiling = DAILY_CAPS["closes"] * TASK_CLOSED_FOR_OTHERS
     assert (
-        len(paid) <= DAILY_CAPS["closes"] and sum(paid) <= ceiling and max(paid) <= TASK_CLOSED_FOR_OTHERS
+        len(paid) <= DAILY_CAPS["closes"]
+        and sum(paid) <= ceiling
+        and max(paid, default=0) <= TASK_CLOSED_FOR_OTHERS
     ), (
         f"closing 12 of Vic's tasks earned Cleo {sum(paid)} XP in {len(paid)} awards {paid} (ceiling {ceiling})"
     )
