@@ -17,6 +17,7 @@ task's history when the completion request arrives, so the tasks' creation is ba
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -47,7 +48,7 @@ async def test_last_second_edits_do_not_raise_the_award(world: World) -> None:
     await age_task(engine, quick["id"], hours=HOUR * 2 / 3)  # 40 minutes old
     await drain(consumer, engine)
 
-    everything = {"priority": "urgent", "estimate": 16, "due_date": today.isoformat()}
+    everything: dict[str, Any] = {"priority": "urgent", "estimate": 16, "due_date": today.isoformat()}
     await edit(c, eddie, raised_by_himself["id"], **everything)  # his first work action today
     await complete(c, eddie, raised_by_himself["id"])
     await edit(c, lead, raised_by_the_lead["id"], **everything)
