@@ -205,8 +205,9 @@ async def profile_xp(client: httpx.AsyncClient, who: Account) -> int:
 
 
 async def awards(engine: AsyncEngine, who: Account, *types: str) -> list[dict[str, Any]]:
-    """The person's ledger rows, oldest first, optionally only some event types."""
-    rows = await ledger(engine, who.id)
+    """The person's ledger rows in the order their events happened (the worker scores a person's events
+    in event order; the ledger's own ids follow insertion order), optionally only some event types."""
+    rows = sorted(await ledger(engine, who.id), key=lambda r: (r["event_id"], r["id"]))
     return [r for r in rows if not types or r["event_type"] in types]
 
 
