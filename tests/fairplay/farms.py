@@ -504,3 +504,56 @@ class AccompliceGiver(Script):
         elif hour == 11:
             for t in self.made:
                 await complete(w.client, self.farmer, t["id"])
+
+
+class SoloMaximizer(Script):
+    """Row 9: one person alone takes every family they can play without anyone else to its daily cap:
+    a login, tasks created (09:00), moves, edits and comments (11:00), self-made completions (14:00).
+    This is the plan's "solo daily maximum" played for real."""
+
+    name = "solo maximizer (row 9)"
+
+    def __init__(
+        self, tasks: int = 11, moves: int = 16, edits: int = 16, comments: int = 11, completes: int = 3
+    ):
+        self.tasks, self.moves, self.edits, self.comments, self.completes = (
+            tasks,
+            moves,
+            edits,
+            comments,
+            completes,
+        )
+        self.made: list[dict[str, Any]] = []
+
+    async def setup(self, w: World) -> None:
+        self.crew = await crew(w.client, "Solo Max")
+        self.farmer = self.crew.owner
+
+    async def act(self, w: World, day: int, hour: int) -> None:
+        c, me = w.client, self.farmer
+        if hour == 9:
+            await log_in(c, me)
+            self.made = [
+                await new_task(
+                    c,
+                    self.crew.project_id,
+                    me,
+                    f"Solo {day}.{i}",
+                    priority="urgent",
+                    estimate=16,
+                    due=_today(w, day),
+                )
+                for i in range(self.tasks)
+            ]
+        elif hour == 11:
+            task = self.made[-1]
+            columns = (self.crew.columns["In progress"], self.crew.columns["To do"])
+            for i in range(self.moves):
+                task.update(await edit(c, me, task["id"], task["version"], status_id=columns[i % 2]))
+            for i in range(self.edits):
+                task.update(await edit(c, me, task["id"], task["version"], title=f"Solo {day} ({i})"))
+            for i in range(self.comments):
+                await comment(c, me, task["id"], f"Thinking out loud {i}")
+        elif hour == 14:
+            for t in self.made[: self.completes]:
+                await complete(c, me, t["id"])
