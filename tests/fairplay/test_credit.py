@@ -138,10 +138,20 @@ async def test_assigning_a_task_to_ten_people_does_not_mint_ten_awards(world: Wo
     await world.clock.settle(0, 14)
 
     n = len(team.people)
-    minted = 0
-    for person in team.people:
-        minted += sum(int(r["delta"]) for r in await awards(world.engine, person, "task.completed"))
+    full = completion_raw("urgent", 16, True)
+    shares = {
+        p.name: sum(int(r["delta"]) for r in await awards(world.engine, p, "task.completed"))
+        for p in team.people
+    }
+    minted = sum(shares.values())
     # One award, split in n shares, each rounded: at most n halves of rounding over the full award
-    # (plus "closed it" if the clicker counts as closing a task credited to others too).
-    ceiling = completion_raw("urgent", 16, True) + n * 0.5 + TASK_CLOSED_FOR_OTHERS
-    assert minted <= ceiling, f"{n} assignees got {minted} XP in total for one task (ceiling {ceiling:g})"
+    # (plus "closed it" if the clicker, an assignee too, counts as closing a task credited to others).
+    ceiling = full + n * 0.5 + TASK_CLOSED_FOR_OTHERS
+    fair = all(
+        -0.5 <= xp - full / n <= 0.5 + (TASK_CLOSED_FOR_OTHERS if name == team.owner.name else 0)
+        for name, xp in shares.items()
+    )
+    assert minted <= ceiling and fair, (
+        f"{n} assignees got {minted} XP in total for one task (ceiling {ceiling:g}), each should get "
+        f"{full / n:g}: {shares}"
+    )
