@@ -42,6 +42,8 @@ STREAK_CAP: Final = 1.25
 SETTLE_SECONDS: Final = 3600  # priority/estimate/due count as they stood this long before completion
 INSTANT_COMPLETION_SECONDS: Final = 30  # completed faster than this after creation: 0 XP
 SELF_MADE_DAILY_CAP: Final = 60  # profile XP per person per day from tasks they made for themselves
+COMPLETIONS_DAILY_BUDGET: Final = 180  # profile XP per person per day from every completion credited to them
+ACTIVITY_DAILY_BUDGET: Final = 100  # profile XP per person per day from creating, editing, moving, commenting
 DISTINCT_PER_PERSON: Final = 10  # achievement metrics count (person, thing) pairs, each person at most this
 
 Family = Literal[
@@ -155,9 +157,18 @@ def max_award(family: Family, streak_days: int | None = None) -> int:
     return round_xp(base * (streak_multiplier(streak_days) if work else 1.0))
 
 
+ACTIVITY_FAMILIES: Final[frozenset[Family]] = frozenset({"created", "edits", "moves", "comments"})
+
+
 def family_daily_ceiling(family: Family, streak_days: int | None = None) -> int:
-    """Profile XP one family can pay a person in one local day: cap x the most one award can pay."""
-    return DAILY_CAPS[family] * max_award(family, streak_days)
+    """Profile XP one family can pay a person in one local day: cap x the most one award can pay, and never
+    more than the daily budget the family is paid from."""
+    ceiling = DAILY_CAPS[family] * max_award(family, streak_days)
+    if family in ACTIVITY_FAMILIES:
+        return min(ceiling, ACTIVITY_DAILY_BUDGET)
+    if family == "completions":
+        return min(ceiling, COMPLETIONS_DAILY_BUDGET)
+    return ceiling
 
 
 def self_made_daily_ceiling(streak_days: int | None = None) -> int:
@@ -169,17 +180,13 @@ def self_made_daily_ceiling(streak_days: int | None = None) -> int:
 def solo_daily_max(streak_days: int | None = None) -> int:
     """One person alone, only their own actions, any board weights: the most profile XP a local day pays.
 
-    Reactions and mentions of yourself earn nothing, closes and invites need someone else, so: every solo
-    work family at its cap, the self-made budget, one login and one first-action bonus. At the streak cap
-    this is the plan's "~305" (60 + 15 + 45 + 100 + 60 + 10 + 15).
+    Reactions and mentions of yourself earn nothing, closes and invites need someone else, so: the solo
+    work families (created, edits, moves, comments) at their caps but together within the activity budget,
+    the self-made budget, one login and one first-action bonus: 100 + 60 + 10 + 15 = 185 at any streak.
     """
     families: tuple[Family, ...] = ("created", "edits", "moves", "comments")
-    return (
-        sum(family_daily_ceiling(f, streak_days) for f in families)
-        + SELF_MADE_DAILY_CAP
-        + DAILY_LOGIN
-        + FIRST_ACTION_BONUS
-    )
+    activity = min(ACTIVITY_DAILY_BUDGET, sum(family_daily_ceiling(f, streak_days) for f in families))
+    return activity + SELF_MADE_DAILY_CAP + DAILY_LOGIN + FIRST_ACTION_BONUS
 
 
 SOLO_DAILY_MAX: Final = solo_daily_max()

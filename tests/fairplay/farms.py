@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from tests.fairplay.ceilings import COMPLETIONS_DAILY_BUDGET, FIRST_ACTION_BONUS
 from tests.fairplay.play import (
     EMOJI,
     SHORTCODES,
@@ -61,6 +62,9 @@ MAX_BOARD_WEIGHTS: Mapping[str, Any] = {
 class Script:
     name: ClassVar[str]
     farmer: Account
+    # The most profile XP the farm can make in a day whatever its streak, where a daily budget bounds it
+    # (None: unknown, the week estimate applies the streak's growth to the day measured).
+    daily_ceiling: ClassVar[int | None] = None
 
     async def setup(self, w: World) -> None:
         raise NotImplementedError
@@ -477,6 +481,8 @@ class AccompliceGiver(Script):
     family cap limits it."""
 
     name = "accomplice task-giver (row 9)"
+    # Only completions (and the day's first-action bonus): the completions budget bounds it at any streak.
+    daily_ceiling = COMPLETIONS_DAILY_BUDGET + FIRST_ACTION_BONUS
 
     def __init__(self, tasks: int = 22) -> None:
         self.tasks = tasks

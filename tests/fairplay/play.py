@@ -225,7 +225,17 @@ async def xp_total(engine: AsyncEngine, who: Account) -> int:
 
 
 async def counters(engine: AsyncEngine, who: Account) -> dict[str, int]:
-    return {k: int(v) for k, v in ((await stats(engine, who.id)).get("counters") or {}).items()}
+    """Every achievement metric of a person, as docs/SCORING.md defines them: plain counters, and the
+    distinct-thing metrics kept in the scoring state (distinct people for `people_appreciated`, distinct
+    (person, thing) pairs or local days for the others)."""
+    row = await stats(engine, who.id)
+    out = {k: int(v) for k, v in (row.get("counters") or {}).items()}
+    for metric, members in ((row.get("state") or {}).get("distinct") or {}).items():
+        if isinstance(members, list) or metric == "people_appreciated":  # the older form: a list of people
+            out[metric] = len(members)
+        else:
+            out[metric] = sum(len(things) for things in members.values())
+    return out
 
 
 async def unlocked(engine: AsyncEngine, who: Account) -> set[str]:

@@ -42,7 +42,8 @@ def family_check(rows: list[dict[str, Any]], family: Family, streak_days: int = 
         len(paid) <= DAILY_CAPS[family]
         and sum(paid) <= ceiling
         and all(int(r["delta"]) >= 0 for r in rows)
-        and all("daily cap" in explained(r) for r in past_cap)
+        # A real zero, said so: the family's cap, or the day's budget it is paid from.
+        and all("daily cap" in explained(r) or "daily budget" in explained(r) for r in past_cap)
     )
     story = (
         f"{family}: {len(rows)} actions paid {sum(paid)} XP in {len(paid)} awards "

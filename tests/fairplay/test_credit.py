@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fairplay.ceilings import (
+    COMPLETIONS_DAILY_BUDGET,
     DAILY_CAPS,
     FIRST_ACTION_BONUS,
     TASK_CLOSED_FOR_OTHERS,
@@ -114,8 +115,10 @@ async def test_closing_other_peoples_tasks_pays_at_most_the_closes_cap(world: Wo
     ), (
         f"closing 12 of Vic's tasks earned Cleo {sum(paid)} XP in {len(paid)} awards {paid} (ceiling {ceiling})"
     )
-    # and Vic, who did the work, was credited for every one of them
-    assert len(positive(await awards(world.engine, closer.assignee, "task.completed"))) == closer.tasks
+    # and Vic, who did the work, was credited with every one of them (paid within his daily completion budget)
+    credited = await awards(world.engine, closer.assignee, "task.completed")
+    assert len(credited) == closer.tasks and all(r["role"] == "assignee" for r in credited)
+    assert 0 < sum(positive(credited)) <= COMPLETIONS_DAILY_BUDGET + FIRST_ACTION_BONUS
 
 
 async def test_assigning_a_task_to_ten_people_does_not_mint_ten_awards(world: World) -> None:

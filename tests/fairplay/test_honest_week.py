@@ -7,10 +7,11 @@ the week must be more than each farm's week.
 A farm's week is its measured day x 7 x WEEK_STREAK_GROWTH. Why that is a fair (in fact generous)
 estimate rather than playing the farms for seven days (which would take minutes): every script does the
 same thing every day, and nothing it gains carries over to the next day, on main (its repetition and pair
-windows are an hour and a day) or under the plan (caps, the self-made budget and the settled values are per
+windows are an hour and a day) or under the plan (caps, the daily budgets and the settled values are per
 day, and "once per thing" only makes later days pay less). The one thing that grows over a week is the
 streak multiplier, at most x1.15 on a 7th day; applying it to all of the day's XP, bonuses included,
-over-estimates the farm's week, never under-estimates it.
+over-estimates the farm's week, never under-estimates it. A farm that a daily budget bounds whatever its
+streak (the accomplice: completions only) can't grow past that bound, so its week is at most 7 x the bound.
 
 The scripts are sized just past their caps here (the row tests play them bigger and prove the caps): under
 the plan nothing past a cap pays, so a bigger farm would earn no more; on main every extra action pays, so
@@ -45,6 +46,13 @@ from tests.fairplay.play import World, awards, positive, xp_total
 
 WEEK = range(1, 8)
 WEEK_STREAK_GROWTH = streak_multiplier(len(WEEK)) / streak_multiplier(1)
+
+
+def week_of(day: int, daily_ceiling: int | None) -> int:
+    """A farm's week from its first day: the streak's growth over the week applied to all of it, unless a
+    daily budget bounds the farm whatever its streak (then no day can pay more than that bound)."""
+    week = round(day * len(WEEK) * WEEK_STREAK_GROWTH)
+    return week if daily_ceiling is None else min(week, daily_ceiling * len(WEEK))
 
 
 def farms() -> list[Script]:
@@ -85,7 +93,8 @@ async def test_every_honest_member_out_earns_every_farm_over_a_week(world: World
     honest = {p.name: await xp_total(world.engine, p) - start[p.id] for p in team.people}
     completed = {p.name: len(positive(await awards(world.engine, p, "task.completed"))) for p in team.people}
     weakest = min(honest.values())
-    farm_week = {name: round(day * len(WEEK) * WEEK_STREAK_GROWTH) for name, day in farm_day.items()}
+    ceilings = {s.name: s.daily_ceiling for s in scripts[1:]}
+    farm_week = {name: week_of(day, ceilings[name]) for name, day in farm_day.items()}
     winners = {name: week for name, week in farm_week.items() if week >= weakest}
     table = "\n".join(
         [

@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from magictask.rewards.consumer import RewardConsumer
-from tests.fairplay.ceilings import QUICK_TASK_RAW, SETTLE_SECONDS, completion_xp, round_xp, streak_multiplier
+from tests.fairplay.ceilings import (
+    FIRST_ACTION_BONUS,
+    QUICK_TASK_RAW,
+    SETTLE_SECONDS,
+    completion_xp,
+    round_xp,
+    streak_multiplier,
+)
 from tests.fairplay.play import World, awards, complete, crew, edit, new_task
 from tests.pipeline.conftest import age_task, drain
 
@@ -32,16 +39,17 @@ HOUR = SETTLE_SECONDS / 3600
 async def test_last_second_edits_do_not_raise_the_award(world: World) -> None:
     engine: AsyncEngine = world.engine
     consumer: RewardConsumer = world.consumer
-    team = await crew(world.client, "Ola Lead", "Eddie Editor")
-    lead, eddie = team.people
+    team = await crew(world.client, "Ola Lead", "Eddie Editor", "Pia Planner")
+    lead, eddie, pia = team.people
     today = datetime.now(UTC).date()
     c, p = world.client, team.project_id
 
     raised_by_himself = await new_task(c, p, lead, "Plain A", assignees=[eddie])
     raised_by_the_lead = await new_task(c, p, lead, "Plain B", assignees=[eddie])
     quick = await new_task(c, p, lead, "Quick", assignees=[eddie], priority="urgent", estimate=16, due=today)
+    # The control goes to someone else: Eddie's three completions use up part of his daily completion budget.
     planned = await new_task(
-        c, p, lead, "Planned", assignees=[eddie], priority="urgent", estimate=16, due=today
+        c, p, lead, "Planned", assignees=[pia], priority="urgent", estimate=16, due=today
     )
     for task in (raised_by_himself, raised_by_the_lead, planned):
         await age_task(engine, task["id"], hours=3 * HOUR)
@@ -54,12 +62,13 @@ async def test_last_second_edits_do_not_raise_the_award(world: World) -> None:
     await edit(c, lead, raised_by_the_lead["id"], **everything)
     await complete(c, eddie, raised_by_the_lead["id"])
     await complete(c, eddie, quick["id"])
-    await complete(c, eddie, planned["id"])
+    await complete(c, pia, planned["id"])
     await drain(consumer, engine)
 
     earned = {
         str(r["task_id"]): int(r["delta"])
-        for r in await awards(engine, eddie, "task.completed")
+        for person in (eddie, pia)
+        for r in await awards(engine, person, "task.completed")
         if r["task_id"]
     }
     neutral = round_xp(QUICK_TASK_RAW * streak_multiplier(1))
@@ -73,6 +82,6 @@ async def test_last_second_edits_do_not_raise_the_award(world: World) -> None:
         "raised by himself": neutral,
         "raised by the lead": neutral,
         "quick task": neutral,
-        "planned (control)": completion_xp("urgent", 16, True),
+        "planned (control)": completion_xp("urgent", 16, True) + FIRST_ACTION_BONUS,  # Pia's first work today
     }
     assert got == want

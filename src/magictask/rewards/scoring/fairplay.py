@@ -93,7 +93,8 @@ def apply_limits(d: Draft, ctx: Context) -> None:
         d.reasons.append("a reaction or mention earns once per person and thing (any emoji, any edit)")
         return
     _decays(d, ctx)
-    works = ctx.role in _WORK_ROLES and ctx.facts.type in ACTIVITY_TYPES
+    # Closing a task credited to others is a courtesy, not the day's work: no streak, no daily bonus.
+    works = ctx.role in _WORK_ROLES and ctx.facts.type in ACTIVITY_TYPES and d.family != "closes"
     if works and not d.no_bonus:
         _streak(d, ctx)
     _budgets(d, ctx)

@@ -14,9 +14,9 @@ Each limit answers one farming script (tests/fairplay/ plays each against the re
   `DAILY_CAPS[family]` awards and then exactly 0. Profile caps count across all the person's workspaces
   (one profile: a second workspace can't double them); board caps count per workspace (its own board).
 - **Daily budgets** (`DAILY_BUDGETS`, profile XP a day, and the same per board): completions earn at most
-  200 (about a steady day's three), creating/editing/moving/commenting together at most 100, and
+  180 (about a steady day's three), creating/editing/moving/commenting together at most 100, and
   completions of tasks you created for yourself (a task that credits only its creator) at most 60 of the
-  200. The award that crosses a line is cut to fit exactly, then it is 0. Budgets are what keep an
+  180. The award that crosses a line is cut to fit exactly, then it is 0. Budgets are what keep an
   accomplice handing out inflated tasks, or one person doing everything at once, below honest teamwork.
 - **Once per thing**: a reaction or mention earns only the first time for one person and one thing.
 """
@@ -46,7 +46,7 @@ Budget = Literal["self_made", "completions", "activity"]
 
 DAILY_BUDGETS: Final[Mapping[Budget, int]] = {
     "self_made": 60,  # completions of tasks you created for yourself (within the completions budget)
-    "completions": 200,  # every completion credited to you
+    "completions": 180,  # every completion credited to you
     "activity": 100,  # creating, editing, moving and commenting, together
 }
 SELF_MADE_DAILY_XP: Final = DAILY_BUDGETS["self_made"]
