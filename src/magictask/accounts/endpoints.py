@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 
 from magictask.accounts import service
 from magictask.accounts.dependencies import CurrentPrincipal, CurrentUser
+from magictask.accounts.devices import set_device_cookie
 from magictask.accounts.models import User
 from magictask.accounts.schemas import (
     AuthOut,
@@ -41,8 +42,11 @@ def _set_session_cookie(response: Response, settings: Settings, secret: str) -> 
     )
 
 
-def _auth_out(user: User, secret: str) -> AuthOut:
-    return AuthOut(access_token=secret, user=UserOut.model_validate(user))
+def _signed_in(response: Response, settings: Settings, signed_in: service.SignedIn) -> AuthOut:
+    """Set the session and device cookies; the body carries the same token for API clients."""
+    _set_session_cookie(response, settings, signed_in.secret)
+    set_device_cookie(response, settings, signed_in.device)
+    return AuthOut(access_token=signed_in.secret, user=UserOut.model_validate(signed_in.user))
 
 
 @router.post(
@@ -61,11 +65,10 @@ async def signup(
     user_agent: UserAgent = None,
 ) -> AuthOut:
     """Create an account; returns a bearer token and sets the session cookie (same token)."""
-    user, secret = await service.do_signup(
+    signed_in = await service.do_signup(
         uow, redis, settings, data, ip=client_ip(request), user_agent=user_agent
     )
-    _set_session_cookie(response, settings, secret)
-    return _auth_out(user, secret)
+    return _signed_in(response, settings, signed_in)
 
 
 @router.post(
@@ -82,12 +85,20 @@ async def login(
     settings: SettingsDep,
     user_agent: UserAgent = None,
 ) -> AuthOut:
-    """Exchange email + password for a session token (JSON and HttpOnly cookie)."""
-    user, secret = await service.do_login(
-        uow, redis, settings, data, ip=client_ip(request), user_agent=user_agent
+    """Exchange email + password for a session token (JSON and HttpOnly cookie).
+
+    Failed attempts slow down the client that makes them (429 with Retry-After); a browser that has logged
+    in to this account before (its device cookie) is never held back by guesses made elsewhere."""
+    signed_in = await service.do_login(
+        uow,
+        redis,
+        settings,
+        data,
+        ip=client_ip(request),
+        user_agent=user_agent,
+        device_cookie=request.cookies.get(settings.device_cookie_name),
     )
-    _set_session_cookie(response, settings, secret)
-    return _auth_out(user, secret)
+    return _signed_in(response, settings, signed_in)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from magictask.accounts import repository
 from magictask.accounts.dependencies import Principal
+from magictask.accounts.devices import Device, device_after_login, known_device
 from magictask.accounts.models import ApiToken, User
 from magictask.accounts.passwords import hash_password, verify_password
 from magictask.accounts.ratelimit import LoginRateLimiter, SignupRateLimiter
@@ -24,6 +26,15 @@ from magictask.kit.errors import Conflict, NotFound, Unauthorized
 
 MAX_PERSONAL_TOKENS = 50
 _SESSION_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: the user, the session token's secret, and the device to remember this browser as."""
+
+    user: User
+    secret: str
+    device: Device
 
 
 def _session_name(user_agent: str | None) -> str:
@@ -50,7 +61,7 @@ async def do_signup(
     *,
     ip: str,
     user_agent: str | None,
-) -> tuple[User, str]:
+) -> SignedIn:
     """Create the account and its first session; 409 on an email already in use (any case), 429 when
     this address has signed up too often."""
     await SignupRateLimiter(redis, settings).check_attempt(ip)
@@ -65,7 +76,7 @@ async def do_signup(
         raise email_taken from exc
     await uow.session.refresh(user)
     _, secret = await _open_session(uow, user, settings, user_agent)
-    return user, secret
+    return SignedIn(user, secret, device_after_login(None, user.id))
 
 
 async def do_login(
@@ -76,10 +87,16 @@ async def do_login(
     *,
     ip: str,
     user_agent: str | None,
-) -> tuple[User, str]:
-    limiter = LoginRateLimiter(redis, settings)
-    await limiter.check_attempt(data.email, ip)
+    device_cookie: str | None,
+) -> SignedIn:
+    """Check the password under the login throttle (ratelimit.py): 401 on a wrong email or password, 429
+    with Retry-After while this client must wait. A browser with a device cookie for this account is
+    throttled on its own, apart from everyone else guessing."""
     user = await repository.find_user_by_email(uow.session, data.email)
+    known = known_device(settings, device_cookie, user.id if user else None)
+    limiter = LoginRateLimiter(redis, settings)
+    client = limiter.client(data.email, ip, known)
+    await limiter.check_attempt(client)
     matches, new_hash = await verify_password(data.password, user.password_hash if user else None)
     if user is None or not matches:
         raise Unauthorized("Incorrect email or password", code="invalid_credentials")
@@ -87,8 +104,8 @@ async def do_login(
         user.password_hash = new_hash
     _, secret = await _open_session(uow, user, settings, user_agent)
     await _record_user_event(uow, types.USER_LOGIN, user, {"method": "password"})
-    await limiter.record_success(data.email, ip)
-    return user, secret
+    await limiter.record_success(client)
+    return SignedIn(user, secret, device_after_login(known, user.id))
 
 
 async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: dict[str, Any]) -> None:
