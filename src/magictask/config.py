@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Secure cookies need HTTPS; the embedded default serves plain http on loopback.
     session_cookie_secure: bool = False
     session_ttl_days: int = 30
+    # Origins besides the site's own whose pages may send cookie-authenticated changes (kit/origin.py),
+    # e.g. ["http://localhost:5173"] for a dev server that does not proxy the Host header.
+    trusted_origins: list[str] = []
 
     # Login throttling (accounts/ratelimit.py, docs/SECURITY.md). Each client of an account (a known device,
     # else the pair account + IP) gets `login_free_failures` failures, then waits base x 2^n seconds (capped)

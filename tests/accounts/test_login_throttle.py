@@ -60,6 +60,7 @@ async def sign_up_keeping_cookies(c: httpx.AsyncClient, email: str) -> str:
     return str(ok(r, 201)["user"]["id"])
 
 
+@pytest.mark.usefixtures("long_backoff")
 async def test_guesses_from_one_address_never_lock_the_owner_out(browser: Browser) -> None:
     async with browser("10.0.0.1") as setup:
         owner = await signup(setup)
@@ -91,6 +92,7 @@ async def test_backoff_doubles_with_each_failure_and_says_how_long(browser: Brow
         assert refused.headers["retry-after"] == "2"
 
 
+@pytest.mark.usefixtures("long_backoff")
 async def test_concurrent_guesses_cannot_slip_past_the_backoff(browser: Browser) -> None:
     async with browser("10.0.0.1") as setup:
         owner = await signup(setup)
@@ -142,6 +144,7 @@ async def test_a_forged_or_foreign_device_cookie_earns_no_trust(browser: Browser
                 assert (await attempt(attacker, owner.email, PASSWORD)).status_code == 429
 
 
+@pytest.mark.usefixtures("long_backoff")
 async def test_a_known_device_has_its_own_backoff_for_typos(browser: Browser) -> None:
     email = "owner@example.com"
     async with browser("10.0.0.1") as laptop:
@@ -154,6 +157,7 @@ async def test_a_known_device_has_its_own_backoff_for_typos(browser: Browser) ->
         ok(await attempt(desktop, email, PASSWORD))
 
 
+@pytest.mark.usefixtures("long_backoff")
 async def test_success_clears_the_clients_record(browser: Browser) -> None:
     async with browser("10.0.0.1") as setup:
         owner = await signup(setup)

@@ -11,7 +11,8 @@ Login (docs/SECURITY.md, "Login throttling"):
   the password.
 
 An attempt is counted as a failure *before* the password is checked (one atomic script), so concurrent
-guesses cannot slip past; a successful login clears its client's record and gives its ceiling slots back.
+guesses cannot slip past; a failure then restarts the wait from its own end, and a successful login clears
+its client's record and gives its ceiling slots back.
 A client that is waiting out its backoff is refused without touching the ceilings, so hammering from one
 address cannot use up the account's budget for everyone else.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,6 +68,19 @@ return {'ok', 0}
 """
 
 
+# After a failed password check: the client's wait starts now, not when its attempt began (a slow hash must
+# not eat into it). KEYS[1]: the failure record; ARGV: free failures, base delay ms, max delay ms.
+_RESTART_WAIT = """
+local failures = tonumber(redis.call('hget', KEYS[1], 'n') or '0')
+if failures < tonumber(ARGV[1]) then return 0 end
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local delay = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ (failures - tonumber(ARGV[1])))
+redis.call('hset', KEYS[1], 'until', math.floor(now + delay))
+return delay
+"""
+
+
 def _account_hash(email: str) -> str:
     # Hashed so arbitrary user input never becomes a raw Redis key.
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
@@ -102,6 +117,10 @@ class LoginRateLimiter:
             ),
         )
 
+    def session_client(self, token_id: uuid.UUID) -> LoginClient:
+        """Password checks made by a signed-in session (changing the password): its own record only."""
+        return LoginClient(f"login:backoff:session:{token_id}", ())
+
     async def check_attempt(self, client: LoginClient) -> None:
         """Count this attempt as a failure until it succeeds; 429 with Retry-After when the client must
         wait out its backoff or a ceiling it shares is full."""
@@ -123,6 +142,17 @@ class LoginRateLimiter:
                 "Too many login attempts; try again later, or from a device you have logged in on before",
                 int(wait_ms),
             )
+
+    async def record_failure(self, client: LoginClient) -> None:
+        s = self.settings
+        await self.redis.eval(
+            _RESTART_WAIT,
+            1,
+            client.record_key,
+            s.login_free_failures,
+            int(s.login_backoff_base_seconds * 1000),
+            int(s.login_backoff_max_seconds * 1000),
+        )
 
     async def record_success(self, client: LoginClient) -> None:
         await self.redis.delete(client.record_key)

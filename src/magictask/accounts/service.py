@@ -16,15 +16,16 @@ from magictask.accounts.devices import Device, device_after_login, known_device
 from magictask.accounts.models import ApiToken, User
 from magictask.accounts.passwords import hash_password, verify_password
 from magictask.accounts.ratelimit import LoginRateLimiter, SignupRateLimiter
-from magictask.accounts.schemas import LoginIn, MePatch, SignupIn, TokenCreate
-from magictask.accounts.tokens import issue_token, revoke_token
+from magictask.accounts.schemas import LoginIn, MePatch, PasswordChange, SignupIn, TokenCreate
+from magictask.accounts.tokens import issue_token, revoke_sessions, revoke_token
 from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, NotFound, Unauthorized
+from magictask.kit.errors import Conflict, Invalid, NotFound, Unauthorized
 
 MAX_PERSONAL_TOKENS = 50
+MAX_LISTED_SESSIONS = 200
 _SESSION_NAME_MAX = 100
 
 
@@ -42,7 +43,7 @@ def _session_name(user_agent: str | None) -> str:
 
 
 async def _open_session(
-    uow: UnitOfWork, user: User, settings: Settings, user_agent: str | None
+    uow: UnitOfWork, user: User, settings: Settings, user_agent: str | None, ip: str
 ) -> tuple[ApiToken, str]:
     return await issue_token(
         uow.session,
@@ -50,6 +51,7 @@ async def _open_session(
         kind="session",
         name=_session_name(user_agent),
         ttl=timedelta(days=settings.session_ttl_days),
+        ip=ip[:45],
     )
 
 
@@ -75,7 +77,7 @@ async def do_signup(
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
         raise email_taken from exc
     await uow.session.refresh(user)
-    _, secret = await _open_session(uow, user, settings, user_agent)
+    _, secret = await _open_session(uow, user, settings, user_agent, ip)
     return SignedIn(user, secret, device_after_login(None, user.id))
 
 
@@ -99,10 +101,11 @@ async def do_login(
     await limiter.check_attempt(client)
     matches, new_hash = await verify_password(data.password, user.password_hash if user else None)
     if user is None or not matches:
+        await limiter.record_failure(client)
         raise Unauthorized("Incorrect email or password", code="invalid_credentials")
     if new_hash is not None:
         user.password_hash = new_hash
-    _, secret = await _open_session(uow, user, settings, user_agent)
+    _, secret = await _open_session(uow, user, settings, user_agent, ip)
     await _record_user_event(uow, types.USER_LOGIN, user, {"method": "password"})
     await limiter.record_success(client)
     return SignedIn(user, secret, device_after_login(known, user.id))
@@ -123,6 +126,44 @@ async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: d
 
 async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
     await revoke_token(uow.session, principal.token.id)
+
+
+async def list_sessions(uow: UnitOfWork, user: User) -> list[ApiToken]:
+    return await repository.list_live_sessions(uow.session, user.id, MAX_LISTED_SESSIONS)
+
+
+async def revoke_session(uow: UnitOfWork, user: User, session_id: uuid.UUID) -> None:
+    """Idempotent for the user's own sessions; anyone else's id (or a personal token's) is 404."""
+    token = await repository.find_session(uow.session, user.id, session_id)
+    if token is None:
+        raise NotFound("Session not found")
+    await revoke_token(uow.session, token.id)
+
+
+async def do_logout_everywhere(uow: UnitOfWork, user: User) -> int:
+    """Revoke every session of the user, this one included (personal tokens stay: they are revoked one by
+    one in the tokens list). Live sockets are dropped by the realtime token re-check."""
+    return await revoke_sessions(uow.session, user.id)
+
+
+async def change_password(
+    uow: UnitOfWork, redis: Redis, settings: Settings, principal: Principal, data: PasswordChange
+) -> None:
+    """Needs the current password (throttled like a login, per session: a stolen session cannot guess it
+    quickly). Every other session is signed out; this one stays."""
+    user = principal.user
+    limiter = LoginRateLimiter(redis, settings)
+    client = limiter.session_client(principal.token.id)
+    await limiter.check_attempt(client)
+    matches, _ = await verify_password(data.current_password, user.password_hash)
+    if not matches:
+        await limiter.record_failure(client)
+        raise Invalid("Current password is incorrect", field="current_password", code="wrong_password")
+    if data.new_password == data.current_password:
+        raise Invalid("Choose a password different from the current one", field="new_password")
+    await limiter.record_success(client)
+    user.password_hash = await hash_password(data.new_password)
+    await revoke_sessions(uow.session, user.id, keep=principal.token.id)
 
 
 async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
@@ -149,7 +190,9 @@ async def create_personal_token(uow: UnitOfWork, user: User, data: TokenCreate) 
             f"At most {MAX_PERSONAL_TOKENS} personal tokens; revoke one first", code="token_limit_reached"
         )
     ttl = timedelta(days=data.expires_in_days) if data.expires_in_days else None
-    token, secret = await issue_token(uow.session, user.id, kind="personal", name=data.name, ttl=ttl)
+    token, secret = await issue_token(
+        uow.session, user.id, kind="personal", name=data.name, ttl=ttl, scope=data.scope
+    )
     await uow.session.refresh(token)
     return token, secret
 
