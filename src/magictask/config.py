@@ -18,6 +18,10 @@ class Settings(BaseSettings):
 
     secret_key: str = "dev-insecure-change-me"
     sentry_dsn: str | None = None
+    # /metrics answers localhost, or a scraper sending this as a bearer token (kit/ops_access.py).
+    metrics_token: str | None = None
+    # Largest request body the app reads (kit/body_limit.py); nginx has its own cap, a direct port doesn't.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     environment: str = "development"
 
     session_cookie_name: str = "magictask_session"
