@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 DATA_DIR ?=
 
-.PHONY: run test install lint typecheck pytest test-external clean web web-test
+.PHONY: run test install lint typecheck pytest test-external clean web web-test chromium
 
 # The official socket.io JavaScript client, for the real-time protocol tests (pinned by package-lock.json).
 JS_CLIENT := tests/realtime/js
@@ -37,9 +37,14 @@ web/dist/index.html: $(WEB_STAMP) $(WEB_SRC)
 
 web: web/dist/index.html
 
+# Debian's chromium for the browser tests: installed with apt-get when run as root, else a stop at once
+# with the command that installs it (scripts/ensure-chromium.sh).
+chromium:
+	@sh scripts/ensure-chromium.sh
+
 # Vitest component tests, then Playwright end-to-end in Debian's chromium against `magictask up` on a
 # fresh data dir and a free port (web/playwright.config.ts).
-web-test: install web
+web-test: chromium install web
 	cd web && npx vitest run
 	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
 
@@ -56,7 +61,8 @@ typecheck: install
 pytest: install $(JS_STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
 
-test: lint typecheck pytest web-test
+# chromium first: a machine that cannot run the browser tests says so before the long part.
+test: chromium lint typecheck pytest web-test
 
 # The same suite against the machine's PostgreSQL and Redis instead of the embedded servers.
 test-external: install $(JS_STAMP)

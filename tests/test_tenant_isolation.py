@@ -217,6 +217,7 @@ async def make_tenant(client: httpx.AsyncClient, label: str) -> Tenant:
         201,
     )
     token = ok(await client.post(f"{API}/me/tokens", json={"name": "ci"}, headers=member.headers), 201)
+    session = ok(await client.get(f"{API}/me/sessions", headers=member.headers))[0]
     ids = {
         "workspace_id": ws["id"],
         "project_id": project["id"],
@@ -229,6 +230,7 @@ async def make_tenant(client: httpx.AsyncClient, label: str) -> Tenant:
         "invite_id": invite["id"],
         "token": invite["token"],
         "token_id": token["id"],
+        "session_id": session["id"],
         "emoji": EMOJI,
         "other_task_id": other["id"],
     }

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
@@ -15,7 +15,10 @@ from magictask import __version__
 from magictask.config import Settings, get_settings
 from magictask.db import make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
+from magictask.kit.body_limit import BodyLimitMiddleware
 from magictask.kit.errors import error_body, install_error_handlers
+from magictask.kit.ops_access import check_metrics_access
+from magictask.kit.security_headers import SecurityHeadersMiddleware
 from magictask.redis import make_redis
 from magictask.replica import ReadDatabase
 from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
@@ -62,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: the body limit's 413 gets the headers too
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["ops"])
@@ -77,20 +82,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with app.state.engine.connect() as conn:
                 await conn.execute(text("select 1"))
             checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"unreachable: {type(exc).__name__}"
+        except Exception:
+            log.warning("readiness: database unreachable", exc_info=True)
+            checks["database"] = "unreachable"  # the reason goes to the log, not to anonymous callers
         try:
             await app.state.redis.ping()
             checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"unreachable: {type(exc).__name__}"
+        except Exception:
+            log.warning("readiness: redis unreachable", exc_info=True)
+            checks["redis"] = "unreachable"
         if all(v == "ok" for v in checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
         return JSONResponse(error_body("not_ready", "A dependency is unreachable", checks=checks), 503)
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
         """Prometheus metrics: this process's, plus the reward pipeline's lag, dead letters and totals."""
+        check_metrics_access(request, settings.metrics_token)
         try:
             await refresh_pipeline_gauges(app.state.redis, settings.event_partitions)
         except Exception:

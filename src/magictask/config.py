@@ -18,16 +18,35 @@ class Settings(BaseSettings):
 
     secret_key: str = "dev-insecure-change-me"
     sentry_dsn: str | None = None
+    # /metrics answers localhost, or a scraper sending this as a bearer token (kit/ops_access.py).
+    metrics_token: str | None = None
+    # Largest request body the app reads (kit/body_limit.py); nginx has its own cap, a direct port doesn't.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     environment: str = "development"
 
     session_cookie_name: str = "magictask_session"
     # Secure cookies need HTTPS; the embedded default serves plain http on loopback.
     session_cookie_secure: bool = False
     session_ttl_days: int = 30
+    # Origins besides the site's own whose pages may send cookie-authenticated changes (kit/origin.py),
+    # e.g. ["http://localhost:5173"] for a dev server that does not proxy the Host header.
+    trusted_origins: list[str] = []
 
-    login_max_attempts_per_account: int = 10
+    # Login throttling (accounts/ratelimit.py, docs/SECURITY.md). Each client of an account (a known device,
+    # else the pair account + IP) gets `login_free_failures` failures, then waits base x 2^n seconds (capped)
+    # after each further one; its record is forgotten `login_failure_memory_seconds` after its last failure.
+    login_free_failures: int = Field(default=3, ge=1)
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    login_failure_memory_seconds: int = Field(default=86400, ge=1)
+    # Ceilings shared by clients that are not known devices, per window: attempts at one account (high
+    # enough that one address, slowed by its backoff, never reaches it) and attempts from one IP.
+    login_max_attempts_per_account: int = 50
     login_max_attempts_per_ip: int = 50
     login_window_seconds: int = 900
+    # The signed "known device" cookie a browser gets at login (accounts/devices.py).
+    device_cookie_name: str = "magictask_device"
+    device_cookie_days: int = 365
     # Sign-ups per client IP per window: stops a script mass-creating accounts (or probing which emails
     # are taken) while an office behind one address can still onboard a team.
     signup_max_per_ip: int = 100

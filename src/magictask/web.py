@@ -4,28 +4,64 @@ The SPA never shadows the API or the operational endpoints: a path under one of 
 route matched stays a JSON 404. Hashed assets are cached for a year; index.html is never cached, so
 a new build is picked up on the next load. Where the app lives: `MAGICTASK_WEB_DIST`, else `web/dist`
 of the source tree. Without a build, `/` says how to make one.
+
+index.html is served with a fresh CSP nonce each time: the build leaves `NONCE_PLACEHOLDER` where Vite's
+`html.cspNonce` puts it (web/vite.config.ts), and the response's Content-Security-Policy allows `<style>`
+elements carrying that nonce only (the web app hands it to the UI libraries that insert some).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from magictask.kit.errors import error_body
+from magictask.kit.security_headers import content_security_policy
 
 log = logging.getLogger(__name__)
 
 RESERVED = ("api", "socket.io", "docs", "redoc", "openapi.json", "healthz", "readyz", "metrics")
 
+NONCE_PLACEHOLDER = "MAGICTASK_CSP_NONCE"
+
 _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>MagicTask</title>
-<body style="font-family:system-ui;max-width:560px;margin:80px auto;line-height:1.5">
-<h1>MagicTask API is running</h1><p>The web app has not been built. Run <code>make run</code>
+<style nonce="MAGICTASK_CSP_NONCE">body{font-family:system-ui;max-width:560px;margin:80px auto;line-height:1.5}</style>
+<body><h1>MagicTask API is running</h1><p>The web app has not been built. Run <code>make run</code>
 (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload.</p>
 <p>API docs: <a href="/docs">/docs</a></p></body>"""
+
+
+def html_with_nonce(template: str, status_code: int = 200) -> HTMLResponse:
+    """The page with a fresh nonce in place of the placeholder, and the policy that allows just it."""
+    nonce = secrets.token_urlsafe(18)
+    return HTMLResponse(
+        template.replace(NONCE_PLACEHOLDER, nonce),
+        status_code=status_code,
+        # no-cache and no validators: every load is a fresh page with a fresh nonce.
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": content_security_policy(nonce)},
+    )
+
+
+class _IndexTemplate:
+    """index.html, re-read only when the build replaces it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[float, int] | None = None
+        self._text = ""
+
+    def text(self) -> str:
+        stat = self.path.stat()
+        stamp = (stat.st_mtime, stat.st_size)
+        if stamp != self._stamp:
+            self._text = self.path.read_text(encoding="utf-8")
+            self._stamp = stamp
+        return self._text
 
 
 def default_dist() -> Path:
@@ -43,17 +79,19 @@ def is_reserved(path: str) -> bool:
 def mount_web(app: FastAPI, dist: Path | None = None) -> None:
     """Add the catch-all route that serves the SPA. Call it after every other route is added."""
     root = (dist or default_dist()).resolve()
+    index_template = _IndexTemplate(root / "index.html")
 
     @app.get("/{path:path}", include_in_schema=False)
     async def web_app(path: str, request: Request) -> Response:
         if is_reserved(path):
             return JSONResponse(error_body("not_found", "Not Found"), status_code=404)
-        index = root / "index.html"
+        index = index_template.path
         if not index.is_file():
-            return HTMLResponse(_NOT_BUILT, status_code=200 if path == "" else 404)
+            return html_with_nonce(_NOT_BUILT, status_code=200 if path == "" else 404)
         if path:
             candidate = (root / path).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
+            # index.html itself is a template (its nonce), never served as a plain file.
+            if candidate.is_relative_to(root) and candidate.is_file() and candidate != index:
                 immutable = candidate.parent.name == "assets"
                 headers = {
                     "Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"
@@ -61,4 +99,4 @@ def mount_web(app: FastAPI, dist: Path | None = None) -> None:
                 return FileResponse(candidate, headers=headers)
             if path.startswith("assets/"):
                 return JSONResponse(error_body("not_found", "Not Found"), status_code=404)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return html_with_nonce(index_template.text())

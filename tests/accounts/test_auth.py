@@ -161,7 +161,10 @@ async def test_logout_revokes_the_token_and_clears_the_cookie(client: httpx.Asyn
 async def test_logout_with_cookie(client: httpx.AsyncClient) -> None:
     account = await signup(client)
     ok(await login(client, account.email))
-    assert (await client.post("/api/v1/auth/logout")).status_code == 204
+    # A browser sends its Origin; a cookie-authenticated change without one is refused (test_csrf.py).
+    assert (
+        await client.post("/api/v1/auth/logout", headers={"Origin": "http://testserver"})
+    ).status_code == 204
     assert not client.cookies.get("magictask_session")
     assert (await client.get("/api/v1/me")).status_code == 401
 
@@ -182,31 +185,6 @@ async def test_expired_session_stops_authenticating(
             {"u": account.id},
         )
     assert (await client.get("/api/v1/me", headers=account.headers)).status_code == 401
-
-
-async def test_login_rate_limit_per_account(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await signup(client)
-    limit = app.state.settings.login_max_attempts_per_account
-    for _ in range(limit):
-        assert (await login(client, account.email, "wrong password!")).status_code == 401
-    r = await login(client, account.email)  # even the right password is refused now
-    assert r.status_code == 429
-    assert 0 < int(r.headers["retry-after"]) <= app.state.settings.login_window_seconds
-    assert r.json()["error"]["code"] == "rate_limited"
-    # The counter is per account: someone else can still log in from the same IP.
-    other = await signup(client)
-    assert (await login(client, other.email)).status_code == 200
-
-
-async def test_successful_login_resets_the_account_counter(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await signup(client)
-    limit = app.state.settings.login_max_attempts_per_account
-    for _ in range(limit - 1):
-        assert (await login(client, account.email, "wrong password!")).status_code == 401
-    assert (await login(client, account.email)).status_code == 200
-    for _ in range(limit - 1):
-        assert (await login(client, account.email, "wrong password!")).status_code == 401
-    assert (await login(client, account.email)).status_code == 200
 
 
 async def test_login_rate_limit_per_ip(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -15,7 +15,8 @@ async def test_create_list_and_use_a_personal_token(client: httpx.AsyncClient) -
     created = ok(
         await client.post("/api/v1/me/tokens", json={"name": " CI bot "}, headers=account.headers), 201
     )
-    assert set(created) == {"id", "name", "prefix", "created_at", "expires_at", "token"}
+    assert set(created) == {"id", "name", "prefix", "scope", "created_at", "expires_at", "token"}
+    assert created["scope"] == "write"  # read-write unless asked for less
     assert created["expires_at"] is None  # no expiry unless asked for
     assert created["name"] == "CI bot"
     assert created["token"].startswith("mtp_")

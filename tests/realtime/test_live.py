@@ -106,6 +106,33 @@ async def test_forged_or_missing_credentials_are_refused(
         await connect(a, user.token)
 
 
+async def test_a_socket_from_another_origin_is_refused_even_with_the_cookie(
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector
+) -> None:
+    """A page elsewhere cannot open a socket with the visitor's session cookie (cross-site WebSocket
+    hijacking); the web app, on this origin, can."""
+    a, _b = instances
+    user = await signup(via_b)
+    cookie = {"Cookie": f"magictask_session={user.token}"}
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await connect(a, headers={**cookie, "Origin": "https://evil.example"})
+    assert (await connect(a, headers={**cookie, "Origin": a.url})).sio.connected
+
+
+async def test_log_out_everywhere_ends_live_sockets(
+    instances: Instances, via_b: httpx.AsyncClient, connect: Connector
+) -> None:
+    a, b = instances
+    user = await signup(via_b)
+    phone = await login(via_b, user.email)
+    phone_token = phone.json()["access_token"]
+    via_b.cookies.clear()
+    sockets = [await connect(a, user.token), await connect(b, phone_token)]
+    ok(await via_b.delete("/api/v1/me/sessions", headers=user.headers), 204)
+    for client in sockets:
+        await client.next("session_ended", within=5, reason="token_revoked")
+
+
 async def test_a_live_socket_is_disconnected_once_its_token_is_revoked(
     instances: Instances, via_b: httpx.AsyncClient, connect: Connector
 ) -> None:

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { createWorkspace, newPerson, shot, signUp } from "./helpers";
 
 test("a personal API token works with a plain request until it's revoked (dark, 375 px)", async ({ browser, request }) => {

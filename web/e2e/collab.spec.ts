@@ -1,5 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
-import { column, createProject, createWorkspace, dragTo, newPerson, quickAdd, shot, signUp, type Person } from "./helpers";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { column, createProject, createWorkspace, dragTo, newPerson, quickAdd, sameOrigin, shot, signUp, type Person } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -137,7 +138,7 @@ test("a stale edit shows the conflict dialog, and the user chooses", async () =>
   const taskId = new URL(A.page.url()).searchParams.get("task")!;
   // Meanwhile B renames it.
   const current = await (await B.context.request.get(`/api/v1/tasks/${taskId}`)).json();
-  const r = await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Press release v2 (Grace)", version: current.version } });
+  const r = await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Press release v2 (Grace)", version: current.version }, headers: sameOrigin });
   expect(r.ok()).toBeTruthy();
   await title.fill("Press release, final (Ada)");
   await title.press("Enter");
@@ -237,7 +238,7 @@ test("after a lost connection the app resyncs what it missed", async () => {
   const card = A.page.getByTestId("card").filter({ hasText: "Design the landing page" });
   const taskId = await card.getAttribute("data-card-id");
   const current = await (await B.context.request.get(`/api/v1/tasks/${taskId}`)).json();
-  expect((await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Landing page (renamed offline)", version: current.version } })).ok()).toBeTruthy();
+  expect((await B.context.request.patch(`/api/v1/tasks/${taskId}`, { data: { title: "Landing page (renamed offline)", version: current.version }, headers: sameOrigin })).ok()).toBeTruthy();
   await A.page.waitForTimeout(300);
   await expect(A.page.getByTestId("card").filter({ hasText: "Landing page (renamed offline)" })).toHaveCount(0);
   await A.context.setOffline(false);

@@ -1,9 +1,15 @@
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { watchCsp } from "./fixtures";
 
 export const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts/screenshots");
 mkdirSync(ARTIFACTS, { recursive: true });
+
+/** The site's origin: API calls a test makes with a browser's cookies send it, as the web app's fetches do
+ * (the server refuses cookie-authenticated changes without it). */
+export const SITE = `http://127.0.0.1:${process.env.MT_E2E_PORT}`;
+export const sameOrigin = { Origin: SITE };
 
 let seq = 0;
 export function uniqueEmail(name: string): string {
@@ -21,6 +27,7 @@ export interface Person {
 
 export async function newPerson(browser: Browser, name: string, opts: { viewport?: { width: number; height: number }; theme?: "light" | "dark" } = {}): Promise<Person> {
   const context = await browser.newContext({ viewport: opts.viewport, colorScheme: opts.theme ?? "light" });
+  await watchCsp(context);
   const page = await context.newPage();
   return { name, email: uniqueEmail(name.split(" ")[0]), password: "correct horse battery", context, page };
 }

@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { shot, uniqueEmail } from "./helpers";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test, watchCsp } from "./fixtures";
+import { sameOrigin, shot, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -13,13 +14,14 @@ let project: Json;
 let featured: Json;
 
 async function post(req: APIRequestContext, url: string, data: unknown): Promise<Json> {
-  const r = await req.post(url, { data });
+  const r = await req.post(url, { data, headers: sameOrigin });
   expect(r.ok(), `${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
   return r.json();
 }
 
 test.beforeAll(async ({ browser }) => {
   const ctx = await browser.newContext();
+  await watchCsp(ctx);
   const page = await ctx.newPage();
   await page.goto("/login");
   const req = ctx.request;
@@ -29,11 +31,12 @@ test.beforeAll(async ({ browser }) => {
   for (const [name, e] of [["Leo Park", uniqueEmail("leo")], ["Sam Rivera", uniqueEmail("sam")]]) {
     const inv = await post(req, `/api/v1/workspaces/${ws.id}/invites`, { email: e, role: "member" });
     const other = await browser.newContext();
+    await watchCsp(other);
     await post(other.request, "/api/v1/auth/signup", { email: e, password: "correct horse battery", name });
     await post(other.request, `/api/v1/invites/${inv.token}/accept`, {});
     await other.close();
   }
-  await req.put(`/api/v1/workspaces/${ws.id}/scoring`, { data: { ...(await (await req.get(`/api/v1/workspaces/${ws.id}/scoring`)).json()).weights, instant_completion_seconds: 0 } });
+  await req.put(`/api/v1/workspaces/${ws.id}/scoring`, { headers: sameOrigin, data: { ...(await (await req.get(`/api/v1/workspaces/${ws.id}/scoring`)).json()).weights, instant_completion_seconds: 0 } });
   project = await post(req, `/api/v1/workspaces/${ws.id}/projects`, { name: "Website relaunch", key: "WEB", description: "New marketing site, docs and pricing page for the spring launch." });
   await post(req, `/api/v1/workspaces/${ws.id}/projects`, { name: "Mobile app", key: "APP", description: "iOS and Android apps, v2." });
   const members = (await (await req.get(`/api/v1/workspaces/${ws.id}/members`)).json()).items as Json[];
@@ -57,7 +60,7 @@ test.beforeAll(async ({ browser }) => {
   }
   featured = created[0];
   const desc = "We need a **bold** hero that explains MagicTask in one line.\n\n- Headline under 8 words\n- Illustration in brand colours\n- CTA: *Start free*\n\n```\nh1 { font-size: clamp(2rem, 5vw, 4rem) }\n```\n\n<script>alert('xss')</script> stays text.";
-  const r = await req.patch(`/api/v1/tasks/${featured.id}`, { data: { description: desc, version: featured.version } });
+  const r = await req.patch(`/api/v1/tasks/${featured.id}`, { data: { description: desc, version: featured.version }, headers: sameOrigin });
   featured = await r.json();
   await post(req, `/api/v1/projects/${project.id}/tasks`, { title: "Write headline options", parent_id: featured.id });
   await post(req, `/api/v1/projects/${project.id}/tasks`, { title: "Sketch the illustration", parent_id: featured.id });
@@ -89,7 +92,9 @@ const AXE_SCREENS = new Set(["home", "board", "task", "list", "settings", "accou
 for (const theme of ["light", "dark"] as const) {
   for (const [vpName, viewport] of Object.entries(VIEWPORTS)) {
     test(`screens: ${theme} ${vpName}`, async ({ browser }) => {
+      test.setTimeout(150_000); // sixteen screens and six accessibility scans: over a minute on a busy machine
       const anon = await browser.newContext({ viewport, colorScheme: theme });
+      await watchCsp(anon);
       const a = await anon.newPage();
       await a.goto("/login");
       await expect(a.getByRole("heading", { name: "Welcome back" })).toBeVisible();
@@ -99,6 +104,8 @@ for (const theme of ["light", "dark"] as const) {
       await anon.close();
 
       const ctx = await browser.newContext({ viewport, colorScheme: theme, storageState: storage });
+
+      await watchCsp(ctx);
       const page = await ctx.newPage();
       for (const [name, open] of SCREENS) {
         await open(page);
@@ -116,6 +123,7 @@ for (const theme of ["light", "dark"] as const) {
 
 test("markdown is rendered safely: no raw HTML", async ({ browser }) => {
   const ctx = await browser.newContext({ storageState: storage });
+  await watchCsp(ctx);
   const page = await ctx.newPage();
   let alerted = false;
   page.on("dialog", async (d) => { alerted = true; await d.dismiss(); });
@@ -128,6 +136,7 @@ test("markdown is rendered safely: no raw HTML", async ({ browser }) => {
 
 test("list view: filters and sort live in the URL", async ({ browser }) => {
   const ctx = await browser.newContext({ storageState: storage });
+  await watchCsp(ctx);
   const page = await ctx.newPage();
   await page.goto(`/w/${ws.id}/p/${project.id}/list`);
   const rows = page.getByTestId("task-table").locator("tbody tr");

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { column, createProject, createWorkspace, newPerson, quickAdd, signUp } from "./helpers";
 
 test("sign up, create a workspace and a project, and the board shows", async ({ browser }) => {

@@ -28,7 +28,7 @@ function RequireAuth() {
   const me = useMe();
   const location = useLocation();
   // With a stored session, render at once: the page's own queries run beside /me instead of after it.
-  const optimistic = me.isPending && !!session.token;
+  const optimistic = me.isPending && session.hinted;
   if (me.isPending && !optimistic) return <Spinner />;
   if (me.isError || (!me.data && !optimistic)) {
     const next = location.pathname + location.search;
@@ -73,6 +73,7 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler(() => {
       if (!location.pathname.startsWith("/login") && !location.pathname.startsWith("/signup") && !location.pathname.startsWith("/invite")) {
+        session.clear();
         qc.clear();
         navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
       }

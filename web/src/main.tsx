@@ -4,7 +4,11 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
 import { App } from "./App";
 import { ApiError } from "./api/client";
+import { shareCspNonce } from "./lib/cspNonce";
+import "sonner/dist/styles.css"; // sonner's own stylesheet, as a file (vite.config.ts says why)
 import "./styles.css";
+
+shareCspNonce();
 
 const queryClient = new QueryClient({
   defaultOptions: {

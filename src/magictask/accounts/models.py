@@ -35,6 +35,10 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))  # shown in listings so users can tell tokens apart
+    # "write" (read and change) or "read" (safe methods only). Sessions are always "write".
+    scope: Mapped[str] = mapped_column(String(16), server_default="write")
+    # The client address a session was opened from, to help its owner recognise it in the sessions list.
+    ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]

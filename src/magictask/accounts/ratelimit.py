@@ -1,18 +1,33 @@
-"""Login and sign-up throttling with Redis counters: logins per account (email) and per client IP,
-sign-ups per client IP.
+"""Login and sign-up throttling in Redis: slow guessing down without letting anyone lock an owner out.
 
-Each attempt increments both counters *before* the password is checked, so concurrent guesses cannot slip
-past the limit. A successful login clears the account counter and gives its IP slot back: only failures
-count against a shared office IP.
+Login (docs/SECURITY.md, "Login throttling"):
+- Every client of an account has its own failure record with **exponential backoff**: after
+  `login_free_failures` failures each further one makes that client wait base x 2^n seconds (capped)
+  before its next try. A client is a known device (its signed cookie, `devices.py`) or else the pair
+  (account, client IP).
+- Clients that are not known devices also share two fixed-window ceilings: per account (many IPs guessing
+  one password) and per IP (one IP spraying many accounts). A known device skips both, so the owner's
+  browser still gets in while the account is under attack; an attacker cannot obtain that cookie without
+  the password.
+
+An attempt is counted as a failure *before* the password is checked (one atomic script), so concurrent
+guesses cannot slip past; a failure then restarts the wait from its own end, and a successful login clears
+its client's record and gives its ceiling slots back.
+A client that is waiting out its backoff is refused without touching the ceilings, so hammering from one
+address cannot use up the account's budget for everyone else.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from magictask.accounts.devices import Device
 from magictask.config import Settings
 from magictask.kit.errors import RateLimited
 
@@ -23,14 +38,127 @@ end
 return 0
 """
 
+# KEYS[1]: the client's failure record (hash: n = failures, until = epoch ms); KEYS[2..]: ceiling counters.
+# ARGV: free failures, base delay ms, max delay ms, record ttl s, ceiling window s, then one limit per counter.
+# Returns {verdict, wait ms}: 'backoff' (the client must wait), 'ceiling' (a counter is full) or 'ok'.
+_ATTEMPT = """
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = tonumber(redis.call('hget', KEYS[1], 'until') or '0') - now
+if wait > 0 then return {'backoff', wait} end
+local blocked = 0
+for i = 2, #KEYS do
+  local count = redis.call('incr', KEYS[i])
+  if count == 1 then redis.call('expire', KEYS[i], ARGV[5]) end
+  if count > tonumber(ARGV[4 + i]) then
+    local ttl = redis.call('pttl', KEYS[i])
+    if ttl <= 0 then ttl = tonumber(ARGV[5]) * 1000 end
+    blocked = math.max(blocked, ttl)
+  end
+end
+if blocked > 0 then return {'ceiling', blocked} end
+local failures = redis.call('hincrby', KEYS[1], 'n', 1)
+local free = tonumber(ARGV[1])
+if failures >= free then
+  local delay = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ (failures - free))
+  redis.call('hset', KEYS[1], 'until', math.floor(now + delay))
+end
+redis.call('expire', KEYS[1], ARGV[4])
+return {'ok', 0}
+"""
 
-def _account_key(email: str) -> str:
+
+# After a failed password check: the client's wait starts now, not when its attempt began (a slow hash must
+# not eat into it). KEYS[1]: the failure record; ARGV: free failures, base delay ms, max delay ms.
+_RESTART_WAIT = """
+local failures = tonumber(redis.call('hget', KEYS[1], 'n') or '0')
+if failures < tonumber(ARGV[1]) then return 0 end
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local delay = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ (failures - tonumber(ARGV[1])))
+redis.call('hset', KEYS[1], 'until', math.floor(now + delay))
+return delay
+"""
+
+
+def _account_hash(email: str) -> str:
     # Hashed so arbitrary user input never becomes a raw Redis key.
-    return "login:acct:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _ip_key(ip: str) -> str:
-    return "login:ip:" + ip
+def _refuse(message: str, wait_ms: int) -> RateLimited:
+    retry_after = max(1, math.ceil(wait_ms / 1000))
+    return RateLimited(message, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after})
+
+
+@dataclass(frozen=True)
+class LoginClient:
+    """Where an attempt comes from: its own failure record, and the ceilings (key, limit) it shares."""
+
+    record_key: str
+    ceilings: tuple[tuple[str, int], ...]
+
+
+class LoginRateLimiter:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.settings = settings
+
+    def client(self, email: str, ip: str, device: Device | None) -> LoginClient:
+        account = _account_hash(email)
+        if device is not None:
+            return LoginClient(f"login:backoff:device:{device.id}", ())
+        s = self.settings
+        return LoginClient(
+            f"login:backoff:{account}:{ip}",
+            (
+                (f"login:acct:{account}", s.login_max_attempts_per_account),
+                (f"login:ip:{ip}", s.login_max_attempts_per_ip),
+            ),
+        )
+
+    def session_client(self, token_id: uuid.UUID) -> LoginClient:
+        """Password checks made by a signed-in session (changing the password): its own record only."""
+        return LoginClient(f"login:backoff:session:{token_id}", ())
+
+    async def check_attempt(self, client: LoginClient) -> None:
+        """Count this attempt as a failure until it succeeds; 429 with Retry-After when the client must
+        wait out its backoff or a ceiling it shares is full."""
+        s = self.settings
+        keys = [client.record_key, *(key for key, _ in client.ceilings)]
+        args = [
+            s.login_free_failures,
+            int(s.login_backoff_base_seconds * 1000),
+            int(s.login_backoff_max_seconds * 1000),
+            s.login_failure_memory_seconds,
+            s.login_window_seconds,
+            *(limit for _, limit in client.ceilings),
+        ]
+        verdict, wait_ms = await self.redis.eval(_ATTEMPT, len(keys), *keys, *args)
+        if verdict == b"backoff":
+            raise _refuse("Too many failed attempts from here; wait before trying again", int(wait_ms))
+        if verdict == b"ceiling":
+            raise _refuse(
+                "Too many login attempts; try again later, or from a device you have logged in on before",
+                int(wait_ms),
+            )
+
+    async def record_failure(self, client: LoginClient) -> None:
+        s = self.settings
+        await self.redis.eval(
+            _RESTART_WAIT,
+            1,
+            client.record_key,
+            s.login_free_failures,
+            int(s.login_backoff_base_seconds * 1000),
+            int(s.login_backoff_max_seconds * 1000),
+        )
+
+    async def record_success(self, client: LoginClient) -> None:
+        await self.redis.delete(client.record_key)
+        for key, _limit in client.ceilings:
+            # Only decrement a live counter: DECR on an expired key would create one with no TTL.
+            await self.redis.eval(_DECR_IF_EXISTS, 1, key)
 
 
 async def _count_attempt(redis: Redis, limits: Sequence[tuple[str, int]], window: int, refusal: str) -> None:
@@ -46,32 +174,7 @@ async def _count_attempt(redis: Redis, limits: Sequence[tuple[str, int]], window
         int(replies[3 * i + 2]) for i, (_key, limit) in enumerate(limits) if int(replies[3 * i]) > limit
     ]
     if blocked_ttls:
-        retry_after = max(1, max(t if t > 0 else window for t in blocked_ttls))
-        raise RateLimited(
-            refusal, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after}
-        )
-
-
-class LoginRateLimiter:
-    def __init__(self, redis: Redis, settings: Settings) -> None:
-        self.redis = redis
-        self.window = settings.login_window_seconds
-        self.max_account = settings.login_max_attempts_per_account
-        self.max_ip = settings.login_max_attempts_per_ip
-
-    async def check_attempt(self, email: str, ip: str) -> None:
-        """Count this attempt; 429 with Retry-After if either counter is over its limit."""
-        await _count_attempt(
-            self.redis,
-            [(_account_key(email), self.max_account), (_ip_key(ip), self.max_ip)],
-            self.window,
-            "Too many login attempts; try again later",
-        )
-
-    async def record_success(self, email: str, ip: str) -> None:
-        await self.redis.delete(_account_key(email))
-        # Only decrement a live counter: DECR on an expired key would create one with no TTL.
-        await self.redis.eval(_DECR_IF_EXISTS, 1, _ip_key(ip))
+        raise _refuse(refusal, 1000 * max(t if t > 0 else window for t in blocked_ttls))
 
 
 class SignupRateLimiter:

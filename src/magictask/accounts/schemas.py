@@ -81,8 +81,15 @@ class MePatch(PatchModel):
     leaderboard_opt_out: bool | None = None
 
 
+TokenScope = Literal["read", "write"]
+
+
 class TokenCreate(BaseModel):
     name: TokenName
+    scope: TokenScope = Field(
+        default="write",
+        description="read: GET requests only; write: read and change everything its owner can",
+    )
     expires_in_days: int | None = Field(
         default=None, ge=1, le=366, description="Days until the token stops working; omit for no expiry"
     )
@@ -94,6 +101,7 @@ class TokenOut(BaseModel):
     id: uuid.UUID
     name: str
     prefix: str
+    scope: TokenScope
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
@@ -103,6 +111,26 @@ class TokenCreated(BaseModel):
     id: uuid.UUID
     name: str
     prefix: str
+    scope: TokenScope
     created_at: datetime
     expires_at: datetime | None
     token: str = Field(description="The secret; shown only in this response")
+
+
+class SessionOut(BaseModel):
+    """A signed-in browser or app (a login session, not a personal token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str = Field(description="The browser or app it was opened from (its User-Agent)")
+    ip: str | None = Field(description="The client address it was opened from")
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    current: bool = Field(default=False, description="True for the session making this request")
+
+
+class PasswordChange(BaseModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password

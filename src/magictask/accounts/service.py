@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,19 +12,30 @@ from sqlalchemy.exc import IntegrityError
 
 from magictask.accounts import repository
 from magictask.accounts.dependencies import Principal
+from magictask.accounts.devices import Device, device_after_login, known_device
 from magictask.accounts.models import ApiToken, User
 from magictask.accounts.passwords import hash_password, verify_password
 from magictask.accounts.ratelimit import LoginRateLimiter, SignupRateLimiter
-from magictask.accounts.schemas import LoginIn, MePatch, SignupIn, TokenCreate
-from magictask.accounts.tokens import issue_token, revoke_token
+from magictask.accounts.schemas import LoginIn, MePatch, PasswordChange, SignupIn, TokenCreate
+from magictask.accounts.tokens import issue_token, revoke_sessions, revoke_token
 from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, NotFound, Unauthorized
+from magictask.kit.errors import Conflict, Invalid, NotFound, Unauthorized
 
 MAX_PERSONAL_TOKENS = 50
+MAX_LISTED_SESSIONS = 200
 _SESSION_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: the user, the session token's secret, and the device to remember this browser as."""
+
+    user: User
+    secret: str
+    device: Device
 
 
 def _session_name(user_agent: str | None) -> str:
@@ -31,7 +43,7 @@ def _session_name(user_agent: str | None) -> str:
 
 
 async def _open_session(
-    uow: UnitOfWork, user: User, settings: Settings, user_agent: str | None
+    uow: UnitOfWork, user: User, settings: Settings, user_agent: str | None, ip: str
 ) -> tuple[ApiToken, str]:
     return await issue_token(
         uow.session,
@@ -39,6 +51,7 @@ async def _open_session(
         kind="session",
         name=_session_name(user_agent),
         ttl=timedelta(days=settings.session_ttl_days),
+        ip=ip[:45],
     )
 
 
@@ -50,7 +63,7 @@ async def do_signup(
     *,
     ip: str,
     user_agent: str | None,
-) -> tuple[User, str]:
+) -> SignedIn:
     """Create the account and its first session; 409 on an email already in use (any case), 429 when
     this address has signed up too often."""
     await SignupRateLimiter(redis, settings).check_attempt(ip)
@@ -64,8 +77,8 @@ async def do_signup(
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
         raise email_taken from exc
     await uow.session.refresh(user)
-    _, secret = await _open_session(uow, user, settings, user_agent)
-    return user, secret
+    _, secret = await _open_session(uow, user, settings, user_agent, ip)
+    return SignedIn(user, secret, device_after_login(None, user.id))
 
 
 async def do_login(
@@ -76,19 +89,26 @@ async def do_login(
     *,
     ip: str,
     user_agent: str | None,
-) -> tuple[User, str]:
-    limiter = LoginRateLimiter(redis, settings)
-    await limiter.check_attempt(data.email, ip)
+    device_cookie: str | None,
+) -> SignedIn:
+    """Check the password under the login throttle (ratelimit.py): 401 on a wrong email or password, 429
+    with Retry-After while this client must wait. A browser with a device cookie for this account is
+    throttled on its own, apart from everyone else guessing."""
     user = await repository.find_user_by_email(uow.session, data.email)
+    known = known_device(settings, device_cookie, user.id if user else None)
+    limiter = LoginRateLimiter(redis, settings)
+    client = limiter.client(data.email, ip, known)
+    await limiter.check_attempt(client)
     matches, new_hash = await verify_password(data.password, user.password_hash if user else None)
     if user is None or not matches:
+        await limiter.record_failure(client)
         raise Unauthorized("Incorrect email or password", code="invalid_credentials")
     if new_hash is not None:
         user.password_hash = new_hash
-    _, secret = await _open_session(uow, user, settings, user_agent)
+    _, secret = await _open_session(uow, user, settings, user_agent, ip)
     await _record_user_event(uow, types.USER_LOGIN, user, {"method": "password"})
-    await limiter.record_success(data.email, ip)
-    return user, secret
+    await limiter.record_success(client)
+    return SignedIn(user, secret, device_after_login(known, user.id))
 
 
 async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: dict[str, Any]) -> None:
@@ -106,6 +126,44 @@ async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: d
 
 async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
     await revoke_token(uow.session, principal.token.id)
+
+
+async def list_sessions(uow: UnitOfWork, user: User) -> list[ApiToken]:
+    return await repository.list_live_sessions(uow.session, user.id, MAX_LISTED_SESSIONS)
+
+
+async def revoke_session(uow: UnitOfWork, user: User, session_id: uuid.UUID) -> None:
+    """Idempotent for the user's own sessions; anyone else's id (or a personal token's) is 404."""
+    token = await repository.find_session(uow.session, user.id, session_id)
+    if token is None:
+        raise NotFound("Session not found")
+    await revoke_token(uow.session, token.id)
+
+
+async def do_logout_everywhere(uow: UnitOfWork, user: User) -> int:
+    """Revoke every session of the user, this one included (personal tokens stay: they are revoked one by
+    one in the tokens list). Live sockets are dropped by the realtime token re-check."""
+    return await revoke_sessions(uow.session, user.id)
+
+
+async def change_password(
+    uow: UnitOfWork, redis: Redis, settings: Settings, principal: Principal, data: PasswordChange
+) -> None:
+    """Needs the current password (throttled like a login, per session: a stolen session cannot guess it
+    quickly). Every other session is signed out; this one stays."""
+    user = principal.user
+    limiter = LoginRateLimiter(redis, settings)
+    client = limiter.session_client(principal.token.id)
+    await limiter.check_attempt(client)
+    matches, _ = await verify_password(data.current_password, user.password_hash)
+    if not matches:
+        await limiter.record_failure(client)
+        raise Invalid("Current password is incorrect", field="current_password", code="wrong_password")
+    if data.new_password == data.current_password:
+        raise Invalid("Choose a password different from the current one", field="new_password")
+    await limiter.record_success(client)
+    user.password_hash = await hash_password(data.new_password)
+    await revoke_sessions(uow.session, user.id, keep=principal.token.id)
 
 
 async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
@@ -135,7 +193,9 @@ async def create_personal_token(uow: UnitOfWork, user: User, data: TokenCreate) 
             f"At most {MAX_PERSONAL_TOKENS} personal tokens; revoke one first", code="token_limit_reached"
         )
     ttl = timedelta(days=data.expires_in_days) if data.expires_in_days else None
-    token, secret = await issue_token(uow.session, user.id, kind="personal", name=data.name, ttl=ttl)
+    token, secret = await issue_token(
+        uow.session, user.id, kind="personal", name=data.name, ttl=ttl, scope=data.scope
+    )
     await uow.session.refresh(token)
     return token, secret
 

@@ -15,6 +15,8 @@ from magictask.accounts.models import ApiToken, User
 from magictask.kit.time import utcnow
 
 TOKEN_PREFIXES = {"session": "mts_", "personal": "mtp_"}
+READ_SCOPE = "read"
+WRITE_SCOPE = "write"
 
 
 def hash_token(secret: str) -> str:
@@ -22,7 +24,14 @@ def hash_token(secret: str) -> str:
 
 
 async def issue_token(
-    session: AsyncSession, user_id: uuid.UUID, *, kind: str, name: str, ttl: timedelta | None
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    kind: str,
+    name: str,
+    ttl: timedelta | None,
+    scope: str = WRITE_SCOPE,
+    ip: str | None = None,
 ) -> tuple[ApiToken, str]:
     secret = TOKEN_PREFIXES[kind] + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -31,6 +40,8 @@ async def issue_token(
         name=name,
         token_hash=hash_token(secret),
         prefix=secret[:12],
+        scope=scope,
+        ip=ip,
         expires_at=utcnow() + ttl if ttl else None,
     )
     session.add(token)
@@ -64,3 +75,14 @@ async def revoke_token(session: AsyncSession, token_id: uuid.UUID, *, at: dateti
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=at or utcnow())
     )
+
+
+async def revoke_sessions(session: AsyncSession, user_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> int:
+    """Revoke every live login session of a user (but `keep`); personal tokens are left alone. The count."""
+    query = update(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.kind == "session", ApiToken.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(ApiToken.id != keep)
+    result = await session.execute(query.values(revoked_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

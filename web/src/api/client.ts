@@ -21,24 +21,43 @@ export type XpPreview = Schemas["XpPreview"];
 export type ApiToken = Schemas["TokenOut"];
 export type ApiTokenCreated = Schemas["TokenCreated"];
 
-const TOKEN_KEY = "mt.token";
+const SIGNED_IN_HINT = "mt.signed-in";
+const LEGACY_TOKEN_KEY = "mt.token"; // earlier versions kept a copy of the session token here
 
-/** The session token: the HttpOnly cookie authenticates fetches; this copy is for the socket's `auth`. */
+/**
+ * The session lives only in the HttpOnly cookie (fetches and the socket send it), out of reach of any
+ * script. The page keeps a hint that this browser was signed in, not a credential: with it, pages render
+ * at once while /me confirms the session.
+ */
 export const session = {
-  get token(): string | null {
+  get hinted(): boolean {
     try {
-      return localStorage.getItem(TOKEN_KEY);
+      return localStorage.getItem(SIGNED_IN_HINT) === "1";
     } catch {
-      return null;
+      return false;
     }
   },
-  set(token: string) {
-    localStorage.setItem(TOKEN_KEY, token);
+  set() {
+    try {
+      localStorage.setItem(SIGNED_IN_HINT, "1");
+    } catch {
+      /* private mode: no optimistic render */
+    }
   },
   clear() {
-    localStorage.removeItem(TOKEN_KEY);
+    try {
+      localStorage.removeItem(SIGNED_IN_HINT);
+    } catch {
+      /* nothing stored */
+    }
   },
 };
+
+try {
+  localStorage.removeItem(LEGACY_TOKEN_KEY);
+} catch {
+  /* nothing stored */
+}
 
 /** Mutation ids this tab sent (X-Mutation-Id): the socket echo of our own change is dropped. */
 const ownMutations = new Set<string>();
@@ -60,10 +79,8 @@ export function isOwnMutation(id: string | null | undefined): boolean {
   return !!id && ownMutations.has(id);
 }
 
-const authMiddleware: Middleware = {
+const mutationIdMiddleware: Middleware = {
   onRequest({ request }) {
-    const token = session.token;
-    if (token && !request.headers.has("Authorization")) request.headers.set("Authorization", `Bearer ${token}`);
     if (request.method !== "GET" && !request.headers.has("X-Mutation-Id")) {
       request.headers.set("X-Mutation-Id", newMutationId());
     }
@@ -77,7 +94,7 @@ export const api = createClient<paths>({
   // Late-bound so tests can replace globalThis.fetch.
   fetch: (req: Request) => globalThis.fetch(req),
 });
-api.use(authMiddleware);
+api.use(mutationIdMiddleware);
 
 /** An error response from the API: {"error": {"code","message","field"}, ...extra}. */
 export class ApiError extends Error {

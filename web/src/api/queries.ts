@@ -4,6 +4,7 @@ import { api, unwrap, type Task } from "./client";
 export const qk = {
   me: ["me"] as const,
   tokens: ["api-tokens"] as const,
+  sessions: ["sessions"] as const,
   workspaces: ["workspaces"] as const,
   members: (ws: string) => ["members", ws] as const,
   invites: (ws: string) => ["invites", ws] as const,

@@ -17,6 +17,9 @@ export interface paths {
         /**
          * Login
          * @description Exchange email + password for a session token (JSON and HttpOnly cookie).
+         *
+         *     Failed attempts slow down the client that makes them (429 with Retry-After); a browser that has logged
+         *     in to this account before (its device cookie) is never held back by guesses made elsewhere.
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -191,6 +194,27 @@ export interface paths {
         patch: operations["update_me_api_v1_me_patch"];
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change the password (the current one is required). Every other session is signed out; this one
+         *     stays signed in.
+         */
+        post: operations["change_password_api_v1_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/progress": {
         parameters: {
             query?: never;
@@ -211,6 +235,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sessions
+         * @description Where the caller is signed in: live login sessions, most recently used first (`current` marks this
+         *     one).
+         */
+        get: operations["list_sessions_api_v1_me_sessions_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Logout Everywhere
+         * @description Log out everywhere: every session of the caller, this one included, stops working at once. Personal
+         *     tokens are kept (revoke them in the tokens list).
+         */
+        delete: operations["logout_everywhere_api_v1_me_sessions_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Session
+         * @description Sign one session out (this one too: then the cookie is cleared). Idempotent.
+         */
+        delete: operations["revoke_session_api_v1_me_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/tokens": {
         parameters: {
             query?: never;
@@ -226,7 +296,8 @@ export interface paths {
         put?: never;
         /**
          * Create Token
-         * @description Create a personal API token. The secret is in this response only; store it now.
+         * @description Create a personal API token (read-only or read-write). The secret is in this response only; store it
+         *     now. Needs a login session: a token cannot mint tokens.
          */
         post: operations["create_token_api_v1_me_tokens_post"];
         delete?: never;
@@ -1702,6 +1773,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
         /** PreviewAward */
         PreviewAward: {
             /**
@@ -2082,6 +2160,42 @@ export interface components {
              */
             version?: number;
         };
+        /**
+         * SessionOut
+         * @description A signed-in browser or app (a login session, not a personal token).
+         */
+        SessionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Current
+             * @description True for the session making this request
+             * @default false
+             */
+            current?: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Ip
+             * @description The client address it was opened from
+             */
+            ip: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /**
+             * Name
+             * @description The browser or app it was opened from (its User-Agent)
+             */
+            name: string;
+        };
         /** SignupIn */
         SignupIn: {
             /**
@@ -2389,6 +2503,13 @@ export interface components {
             expires_in_days?: number | null;
             /** Name */
             name: string;
+            /**
+             * Scope
+             * @description read: GET requests only; write: read and change everything its owner can
+             * @default write
+             * @enum {string}
+             */
+            scope?: "read" | "write";
         };
         /** TokenCreated */
         TokenCreated: {
@@ -2408,6 +2529,11 @@ export interface components {
             name: string;
             /** Prefix */
             prefix: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "read" | "write";
             /**
              * Token
              * @description The secret; shown only in this response
@@ -2434,6 +2560,11 @@ export interface components {
             name: string;
             /** Prefix */
             prefix: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "read" | "write";
         };
         /** UserOut */
         UserOut: {
@@ -3010,6 +3141,49 @@ export interface operations {
             };
         };
     };
+    change_password_api_v1_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Current password wrong, or the new one unacceptable (field named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many wrong current passwords from this session */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     my_progress_api_v1_me_progress_get: {
         parameters: {
             query?: never;
@@ -3026,6 +3200,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProgressOut"];
+                };
+            };
+        };
+    };
+    list_sessions_api_v1_me_sessions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"][];
+                };
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    logout_everywhere_api_v1_me_sessions_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    revoke_session_api_v1_me_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3047,6 +3309,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenOut"][];
                 };
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3072,6 +3341,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenCreated"];
                 };
             };
+            /** @description Needs a login session, not a personal API token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3096,6 +3372,13 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs a login session, not a personal API token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { io, type Socket } from "socket.io-client";
-import { api, isOwnMutation, session, unwrap, type Task } from "../api/client";
+import { api, isOwnMutation, unwrap, type Task } from "../api/client";
 import { qk, removeTask, upsertTask } from "../api/queries";
 import { createStore } from "../lib/store";
 import { notifications } from "../features/notifications/store";
@@ -125,7 +125,8 @@ export function RealtimeProvider({ userId, children }: { userId: string | undefi
 
   useEffect(() => {
     if (!userId) return;
-    const s = io({ path: "/socket.io", auth: { token: session.token ?? undefined }, withCredentials: true });
+    // Authenticated by the session cookie the handshake carries (same origin); no token in script reach.
+    const s = io({ path: "/socket.io", withCredentials: true });
     let connectedBefore = false;
     connection.set("connecting");
     s.on("connect", () => {

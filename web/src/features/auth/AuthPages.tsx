@@ -56,7 +56,7 @@ function useAuthSubmit(kind: "login" | "signup") {
         kind === "login"
           ? await unwrap(api.POST("/api/v1/auth/login", { body: { email: body.email, password: body.password } }))
           : await unwrap(api.POST("/api/v1/auth/signup", { body: { email: body.email, password: body.password, name: body.name ?? "" } }));
-      session.set(out.access_token);
+      session.set(); // the token itself stays in the HttpOnly cookie the response set
       qc.clear();
       qc.setQueryData(qk.me, out.user);
       const next = params.get("next");

@@ -90,7 +90,7 @@ function NewTokenSecret({ token, onDone }: { token: ApiTokenCreated; onDone: () 
         </button>
       </div>
       <p className="tiny muted">
-        Send it as <code>Authorization: Bearer {token.prefix}…</code> It acts as you, in every workspace you belong to.
+        Send it as <code>Authorization: Bearer {token.prefix}…</code> It acts as you, in every workspace you belong to{token.scope === "read" ? ", and can only read" : ""}.
       </p>
       <div>
         <button type="button" className="btn sm" onClick={onDone}>
@@ -125,6 +125,9 @@ function RevokeDialog({ token, onConfirm, onClose }: { token: ApiToken; onConfir
   );
 }
 
+type Scope = ApiToken["scope"];
+const SCOPE_LABEL: Record<Scope, string> = { read: "Read only", write: "Read and write" };
+
 /** Expiry choices for a new token (days; the API accepts 1-366 or none). */
 const EXPIRY_CHOICES: [string, string][] = [
   ["7", "7 days"],
@@ -140,16 +143,17 @@ export function ApiTokensSection() {
   const nameField = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
   const [expiresIn, setExpiresIn] = useState<string>("90");
+  const [scope, setScope] = useState<Scope>("read"); // least privilege unless the person asks for more
   const [created, setCreated] = useState<ApiTokenCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const tokens = useQuery({ queryKey: qk.tokens, queryFn: () => unwrap(api.GET("/api/v1/me/tokens")) });
   const create = useMutation({
-    mutationFn: ({ tokenName, days }: { tokenName: string; days: number | null }) =>
-      unwrap(api.POST("/api/v1/me/tokens", { body: { name: tokenName, expires_in_days: days } })),
+    mutationFn: ({ tokenName, days, access }: { tokenName: string; days: number | null; access: Scope }) =>
+      unwrap(api.POST("/api/v1/me/tokens", { body: { name: tokenName, expires_in_days: days, scope: access } })),
     onSuccess: (t) => {
       setCreated(t);
       setName("");
-      const row: ApiToken = { id: t.id, name: t.name, prefix: t.prefix, created_at: t.created_at, last_used_at: null, expires_at: t.expires_at ?? null };
+      const row: ApiToken = { id: t.id, name: t.name, prefix: t.prefix, scope: t.scope, created_at: t.created_at, last_used_at: null, expires_at: t.expires_at ?? null };
       qc.setQueryData<ApiToken[]>(qk.tokens, (old) => [row, ...(old ?? []).filter((x) => x.id !== t.id)]);
       void qc.invalidateQueries({ queryKey: qk.tokens });
     },
@@ -175,7 +179,7 @@ export function ApiTokensSection() {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const n = name.trim();
-    if (n && !create.isPending) create.mutate({ tokenName: n, days: expiresIn === "never" ? null : Number(expiresIn) });
+    if (n && !create.isPending) create.mutate({ tokenName: n, days: expiresIn === "never" ? null : Number(expiresIn), access: scope });
   };
   return (
     <section className="panel panel-pad stack" aria-labelledby="tok-h" data-testid="api-tokens">
@@ -209,6 +213,13 @@ export function ApiTokensSection() {
               autoComplete="off"
               disabled={full}
             />
+            <select className="select token-scope" value={scope} onChange={(e) => setScope(e.target.value as Scope)} aria-label="Access" aria-describedby="token-scope-hint" disabled={full}>
+              {(Object.keys(SCOPE_LABEL) as Scope[]).map((value) => (
+                <option key={value} value={value}>
+                  {SCOPE_LABEL[value]}
+                </option>
+              ))}
+            </select>
             <select className="select token-expiry" value={expiresIn} onChange={(e) => setExpiresIn(e.target.value)} aria-label="Expires" disabled={full}>
               {EXPIRY_CHOICES.map(([value, label]) => (
                 <option key={value} value={value}>
@@ -220,6 +231,9 @@ export function ApiTokensSection() {
               <Plus size={15} aria-hidden /> {create.isPending ? "Creating…" : "Create token"}
             </button>
           </div>
+          <span className="hint" id="token-scope-hint">
+            {scope === "read" ? "Read only: it can look at everything you can, and change nothing." : "Read and write: it can change anything you can (never manage tokens or your password)."}
+          </span>
           <span className="hint" id="token-name-hint">
             {full ? `You have ${MAX_TOKENS} tokens, the most allowed. Revoke one to create another.` : "A name that says where it's used, so you know what to revoke later. A token stops working when it expires; revoke it sooner when you're done."}
           </span>
@@ -254,7 +268,7 @@ export function ApiTokensSection() {
               <KeyRound size={17} className="muted" aria-hidden />
               <div className="token-info">
                 <div className="token-title">
-                  <b>{t.name}</b> <code className="token-prefix">{t.prefix}…</code>
+                  <b>{t.name}</b> <code className="token-prefix">{t.prefix}…</code> <span className="chip">{SCOPE_LABEL[t.scope]}</span>
                 </div>
                 <div className="small muted token-meta">
                   <When iso={t.created_at} prefix="Created" /> · {t.last_used_at ? <When iso={t.last_used_at} prefix="last used" /> : "never used"} · {expiry(t)}

@@ -12,17 +12,18 @@ const SECRET = "mtp_s3cr3t-only-shown-once-0123456789abcdefghijk";
 /** A token store behind the three endpoints, as the server keeps it. */
 function serve(over: Partial<Record<"POST" | "DELETE", (body: unknown) => [number, unknown]>> = {}) {
   const tokens: ApiToken[] = [
-    { id: "k1", name: "CI deploy", prefix: "mtp_AbCdEfGh", created_at: "2026-01-01T00:00:00Z", last_used_at: hourAgo, expires_at: null },
-    { id: "k2", name: "Old laptop script", prefix: "mtp_ZyXwVuTs", created_at: "2026-01-01T00:00:00Z", last_used_at: null, expires_at: "2026-02-01T00:00:00Z" },
+    { id: "k1", name: "CI deploy", prefix: "mtp_AbCdEfGh", scope: "write", created_at: "2026-01-01T00:00:00Z", last_used_at: hourAgo, expires_at: null },
+    { id: "k2", name: "Old laptop script", prefix: "mtp_ZyXwVuTs", scope: "read", created_at: "2026-01-01T00:00:00Z", last_used_at: null, expires_at: "2026-02-01T00:00:00Z" },
   ];
   const calls = stubFetch({
     "GET /api/v1/me": () => [200, me],
     "GET /api/v1/me/tokens": () => [200, tokens],
+    "GET /api/v1/me/sessions": () => [200, []],
     "POST /api/v1/me/tokens": (body) => {
       if (over.POST) return over.POST(body);
-      const { name, expires_in_days: days } = body as { name: string; expires_in_days: number | null };
+      const { name, expires_in_days: days, scope } = body as { name: string; expires_in_days: number | null; scope: "read" | "write" };
       const expires_at = days ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
-      const t = { id: "k3", name, prefix: SECRET.slice(0, 12), created_at: new Date().toISOString(), expires_at };
+      const t = { id: "k3", name, prefix: SECRET.slice(0, 12), scope, created_at: new Date().toISOString(), expires_at };
       tokens.unshift({ ...t, last_used_at: null });
       return [201, { ...t, token: SECRET }];
     },
@@ -49,6 +50,8 @@ describe("API tokens in account settings", () => {
     expect(ci).toHaveTextContent("CI deploy");
     expect(ci).toHaveTextContent("mtp_AbCdEfGh…");
     expect(ci).toHaveTextContent(/Created .* · last used 1h ago · Never expires/);
+    expect(ci).toHaveTextContent("Read and write");
+    expect(old).toHaveTextContent("Read only");
     expect(old).toHaveTextContent("never used");
     expect(old).toHaveTextContent(/Expired/);
     expect(within(section()).getByRole("list", { name: "Your API tokens" })).toBeInTheDocument();
@@ -67,7 +70,7 @@ describe("API tokens in account settings", () => {
     fireEvent.click(create);
 
     const shown = await screen.findByRole("region", { name: /Token “Zapier” created/ });
-    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "Zapier", expires_in_days: 90 }); // the default
+    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "Zapier", expires_in_days: 90, scope: "read" }); // the defaults
     const value = within(shown).getByLabelText("Your new API token");
     expect(value).toHaveValue(SECRET);
     expect(value).toHaveAttribute("readonly");
@@ -104,8 +107,8 @@ describe("API tokens in account settings", () => {
     fireEvent.click(within(section()).getByRole("button", { name: "Create token" }));
     await screen.findByRole("region", { name: /Token “Forever bot” created/ });
     expect(calls.filter((c) => c.method === "POST").map((c) => c.body)).toEqual([
-      { name: "Weekly report", expires_in_days: 7 },
-      { name: "Forever bot", expires_in_days: null },
+      { name: "Weekly report", expires_in_days: 7, scope: "read" },
+      { name: "Forever bot", expires_in_days: null, scope: "read" },
     ]);
   });
 

@@ -7,6 +7,8 @@ import { Switch } from "../../components/ui";
 import { setTheme, theme } from "../../lib/theme";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { ApiTokensSection } from "./ApiTokens";
+import { ChangePasswordSection } from "./ChangePassword";
+import { SessionsSection } from "./Sessions";
 
 export function UserSettingsPage() {
   const me = useMe();
@@ -95,6 +97,8 @@ export function UserSettingsPage() {
             <Switch id="dark" checked={t === "dark"} onChange={(v) => setTheme(v ? "dark" : "light")} label="Dark theme" />
           </div>
         </section>
+        <ChangePasswordSection />
+        <SessionsSection />
         <ApiTokensSection />
       </div>
     </div>
