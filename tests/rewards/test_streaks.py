@@ -1,3 +1,6 @@
+"""Streaks: consecutive active local days, with weekends and freezes (the kernel's `streaks`, with the
+platform's freeze constants from `limits`)."""
+
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -5,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from magictask.rewards.streaks import (
+from magictask.rewards.scoring.limits import FREEZE_EVERY_DAYS, MAX_FREEZES
+from magictask.rewards.scoring.streaks import (
     StreakState,
     current_streak,
     local_date,
@@ -193,3 +197,23 @@ def test_n_consecutive_days_make_an_n_day_streak(n: int, tz: str) -> None:
         state = update_streak(state, noon(MON + timedelta(days=i), tz), tz, False).state
     assert (state.current, state.longest) == (n, n)
     assert state.freezes == min(2, n // 7)
+
+
+def test_the_platform_freeze_rules_are_the_defaults() -> None:
+    """A freeze every 7 streak days, at most 2 held: platform constants, which the kernel passes in."""
+    assert (FREEZE_EVERY_DAYS, MAX_FREEZES) == (7, 2)
+    state = StreakState()
+    for i in range(21):
+        state = update_streak(state, noon(MON + timedelta(days=i)), "UTC", False).state
+    kernel = StreakState()
+    for i in range(21):
+        up = update_streak(
+            kernel,
+            noon(MON + timedelta(days=i)),
+            "UTC",
+            False,
+            freeze_every=FREEZE_EVERY_DAYS,
+            max_freezes=MAX_FREEZES,
+        )
+        kernel = up.state
+    assert state == kernel == StreakState(21, 21, MON + timedelta(days=20), 2)
