@@ -31,7 +31,7 @@ from magictask.rewards.scoring import (
     UserStats,
     score_batch,
 )
-from magictask.rewards.scoring.draft import round_xp
+from magictask.rewards.scoring.draft import price, round_xp
 from magictask.rewards.scoring.levels import level_for_xp
 from magictask.rewards.scoring.streaks import StreakState
 from magictask.rewards.scoring.weights import PriorityMultipliers
@@ -203,6 +203,8 @@ def check_award(a: Award) -> None:
     up), an explanation that validates against the published schema, and a reason for every zero."""
     assert isinstance(a.xp, int) and isinstance(a.board_xp, int)
     assert a.xp == round_xp(a.raw), a
+    board_raw = price(a.board_base, [f.board for f in a.multipliers], [b.board for b in a.bonuses])
+    assert a.board_xp == (round_xp(board_raw) if a.workspace_id is not None else a.xp), a
     e = a.explanation()
     assert EXPLANATION.validate_python(e) == e
     assert EXPLANATION.validate_json(EXPLANATION.dump_json(e)) == e
