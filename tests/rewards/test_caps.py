@@ -27,6 +27,7 @@ from .kit import (
     completed,
     ev,
     factors,
+    fresh_day,
     mention,
     reaction,
 )
@@ -266,3 +267,18 @@ def test_a_mention_earns_once_per_comment_and_mentioned_person() -> None:
     ]
     # Editing the comment and re-sending its mentions earns nothing.
     assert [a.xp for a in g.play(mention("p1", "me", "c1", at=T0 + STEP))] == [0, 0]
+
+
+def test_the_completions_cap_is_the_only_bound_on_work_another_account_assigns() -> None:
+    """The ceiling of a day of completions someone else created and assigned (a teammate, or a friend or
+    a throwaway account farming for you): 20 completions at most, each up to 30 x 2 (urgent) x 2 (16+
+    points) x 1.2 (due today) x 1.25 (streak) = 180, plus the day's bonus. Not self-made, so the 60 XP
+    budget does not apply: 3,615 profile XP in a day, ten times the honest steady day (reported)."""
+    g = Game.of(fresh_day(current=30), busy("friend"))
+    settled = TaskValues("urgent", 16, TODAY)
+    awards = [
+        g.one(completed(f"t{i}", "me", T0 + i * STEP, created_by="friend", assignees=["me"], settled=settled))
+        for i in range(22)
+    ]
+    assert [a.xp for a in awards] == [195] + [180] * 19 + [0, 0]
+    assert g.net("me") == 20 * 180 + 15 == 3_615
