@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given, settings, target
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from magictask.rewards.scoring import EventFacts, PlayerState, ScoringWeights, TaskValues, UserStats
@@ -37,15 +37,8 @@ KINDS = [
     "invite.accepted",
     "user.updated",
 ]
-GAPS = [
-    timedelta(seconds=1),
-    timedelta(seconds=31),
-    timedelta(minutes=4),
-    timedelta(minutes=13),
-    timedelta(minutes=61),
-    timedelta(hours=5),
-    timedelta(hours=14),
-]
+TEMPI = [timedelta(seconds=1), timedelta(seconds=31), timedelta(minutes=4), timedelta(minutes=13)]
+PAUSES = [timedelta(0), timedelta(minutes=13), timedelta(minutes=61), timedelta(hours=5), timedelta(hours=14)]
 AGES = [
     timedelta(seconds=5),
     timedelta(seconds=45),
@@ -70,13 +63,14 @@ def solo_actions(draw: st.DrawFn) -> list[EventFacts]:
     mentions of and reactions to themselves, logins, invitations accepted, time-zone changes; in bursts or
     spread out, across several workspaces of their own."""
     out: list[EventFacts] = []
-    at = datetime(2025, 3, 4, 0, 30, tzinfo=UTC) + draw(st.sampled_from(GAPS))
+    at = datetime(2025, 3, 4, 0, 30, tzinfo=UTC) + draw(st.sampled_from(PAUSES))
     tasks: dict[str, tuple[str, datetime]] = {}  # task -> (workspace, created at)
-    for _ in range(draw(st.integers(1, 8))):  # bursts of one kind of action
+    for _ in range(draw(st.integers(1, 10))):  # bursts of one kind of action, each at its own tempo
         kind = draw(st.sampled_from(KINDS))
-        gaps = st.sampled_from(draw(st.lists(st.sampled_from(GAPS), min_size=1, max_size=3)))
-        for _ in range(draw(st.integers(1, 12))):
-            at += draw(gaps)
+        at += draw(st.sampled_from(PAUSES))
+        tempo = draw(st.sampled_from(TEMPI))
+        for _ in range(draw(st.integers(1, 16))):
+            at += tempo
             ws = draw(st.sampled_from(WORKSPACES))
             new = f"t{len(tasks)}"
             task = draw(st.sampled_from([new, new, *sorted(tasks)[-3:]]))
@@ -155,8 +149,6 @@ def test_no_solo_play_earns_more_profile_xp_a_day_than_the_documented_maximum(
         per_day[day] += award.xp
         if award.base_name == "invite_accepted":
             invites[day] += award.xp
-    # Steer the search towards the richest days (Hypothesis's targeted search), where a farm would show.
-    target(max(per_day.values(), default=0) / solo_daily_max(), label="best day / maximum")
     for day, xp in per_day.items():
         assert xp <= solo_daily_max(), (day, xp)
         assert xp - invites[day] <= solo_daily_max() - INVITES_XP, (day, xp, invites[day])
@@ -174,7 +166,7 @@ SOLO_FAMILIES: dict[str, tuple[Family, str]] = {
 @settings(max_examples=60, deadline=None)
 @given(
     st.sampled_from(sorted(SOLO_FAMILIES)),
-    st.lists(st.tuples(st.sampled_from(GAPS[:4]), st.sampled_from(WORKSPACES)), min_size=1, max_size=45),
+    st.lists(st.tuples(st.sampled_from(TEMPI), st.sampled_from(WORKSPACES)), min_size=1, max_size=45),
     st.dictionaries(st.sampled_from(WORKSPACES), board_weights(), max_size=3),
     st.sampled_from([0, 30]),
 )
