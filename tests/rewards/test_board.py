@@ -132,7 +132,7 @@ def _profile(p: PlayerState) -> tuple[object, ...]:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     team_events(),
     team_players(),

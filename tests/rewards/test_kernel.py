@@ -350,7 +350,7 @@ def _run_split(batch: BatchInput, cut: int) -> tuple[list[BatchResult], dict[str
     return [first, second], g.players
 
 
-@settings(max_examples=70, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     team_events(),
     team_players(),

@@ -69,7 +69,7 @@ def _kept(stats: UserStats) -> UserStats:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(stats_st, distinct_st)
 def test_json_text_is_dump_stats_and_loads_back(
     stats: UserStats, distinct: dict[str, dict[str, tuple[str, ...]]]
