@@ -119,13 +119,13 @@ def test_a_reaction_key_does_not_depend_on_the_board() -> None:
 
 
 def _profile(p: PlayerState) -> tuple[object, ...]:
-    """Everything in a person's state that follows profile XP (the board's daily counts do not)."""
+    """Everything in a person's state that follows profile XP (the board's caps and budgets do not)."""
     daily = p.stats.daily
     return (
         p.xp_total,
         p.level,
         replace(p.stats, daily=DailyCounts()),
-        (daily.day, dict(daily.profile), daily.self_made),
+        (daily.day, dict(daily.profile), dict(daily.spent)),
         p.counters,
         p.distinct,
         p.unlocked,

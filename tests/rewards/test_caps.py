@@ -1,7 +1,8 @@
-"""Caps with a real zero: each action family earns for its first DAILY_CAPS[family] awards of a person's
-local day and then exactly 0, counted across all the person's workspaces for the profile and per
-workspace for each board; the self-made completion budget (60 profile XP a day, cut exactly); and the
-once-per-thing keys of reactions and mentions."""
+"""Caps and budgets with a real zero: each action family earns for its first DAILY_CAPS[family] awards of a
+person's local day and then exactly 0, counted across all the person's workspaces for the profile and per
+workspace for each board; the daily budgets (completions 180, activity 100, self-made 60 profile XP, each
+board keeping its own), the award crossing one cut exactly; and the once-per-thing keys of reactions and
+mentions."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from magictask.rewards.scoring import EventFacts, ScoringWeights, TaskValues
 from magictask.rewards.scoring.draft import round_xp
-from magictask.rewards.scoring.limits import DAILY_CAPS, SELF_MADE_DAILY_XP, Family
+from magictask.rewards.scoring.limits import DAILY_BUDGETS, DAILY_CAPS, SELF_MADE_DAILY_XP, Family
 
 from .kit import (
     T0,
@@ -33,6 +34,7 @@ from .kit import (
 )
 
 STEP = timedelta(minutes=13)  # 4-5 actions an hour: inside the repetition decay's free five
+TEN = ["me", *(f"p{i}" for i in range(9))]
 
 # family -> (the event number i of the day, the person it is scored for)
 FAMILIES: dict[Family, tuple[Callable[[int], EventFacts], str]] = {
@@ -44,7 +46,8 @@ FAMILIES: dict[Family, tuple[Callable[[int], EventFacts], str]] = {
     "mentions_received": (lambda i: mention(f"p{i}", "me", f"c{i}", at=T0 + i * STEP), "me"),
     "reactions_given": (lambda i: reaction("me", f"p{i}", f"c{i}", at=T0 + i * STEP), "me"),
     "reactions_received": (lambda i: reaction(f"p{i}", "me", f"c{i}", at=T0 + i * STEP), "me"),
-    "completions": (lambda i: completed(f"t{i}", at=T0 + i * STEP), "me"),
+    # Shared by ten, so each award is small (3 XP) and the completions budget (180) is not what bites.
+    "completions": (lambda i: completed(f"t{i}", at=T0 + i * STEP, assignees=TEN), "me"),
     "closes": (lambda i: completed(f"t{i}", at=T0 + i * STEP, assignees=[f"p{i}"]), "me"),
     "invites": (lambda i: ev("invite.accepted", at=T0 + i * STEP, workspace_id=f"w{i}"), "me"),
 }
@@ -158,25 +161,33 @@ def test_self_made_completions_earn_at_most_60_a_day_cut_exactly(assignees: tupl
     second = g.one(own("t2", T0 + STEP, assignees=assignees, settled=urgent))  # cut to 27
     third = g.one(own("t3", T0 + 2 * STEP, assignees=assignees, settled=urgent))
     assert (first.xp, second.xp, third.xp) == (33, SELF_MADE_DAILY_XP - 33, 0)
-    assert factors(second)["self_made_cap"] == pytest.approx(27 / 144)
-    assert [(c.name, c.uncapped) for c in second.caps] == [("self_made_daily", 144)]
-    assert "a task you created for yourself" in third.reasons[-1]
+    assert factors(second)["daily_budget"] == pytest.approx(27 / 144)
+    assert [(c.name, c.value, c.uncapped) for c in second.caps] == [("self_made_budget", 27, 144)]
+    assert third.reasons[-1].startswith(
+        "daily budget: at most 60 XP a day from tasks you created for yourself"
+    )
     daily = g.players["me"].stats.daily
-    assert (daily.self_made, dict(daily.self_made_board)) == (60, {"w1": 60})
+    assert dict(daily.spent) == {"self_made": 60, "completions": 60}  # inside the completions budget
+    assert dict(daily.board_spent) == {("w1", "self_made"): 60, ("w1", "completions"): 60}
     # Tomorrow the budget is whole again.
     assert g.one(own("t4", T0 + timedelta(days=1), settled=urgent)).xp == 60 + 15  # + first work of the day
 
 
 def test_work_created_by_or_shared_with_others_is_not_self_made() -> None:
-    g = Game.of(busy(), busy("u2"))
-    urgent = TaskValues("urgent", 16, TODAY)
-    by_lead = g.one(completed("t1", "me", T0, settled=urgent))
-    shared = [
-        a for a in g.play(own("t2", T0 + STEP, assignees=["me", "u2"], settled=urgent)) if a.user_id == "me"
-    ]
-    assigned_by_me = g.one(completed("t3", "u2", T0 + 2 * STEP, created_by="me", assignees=["u2"]), "u2")
-    assert (by_lead.xp, shared[0].xp, assigned_by_me.xp) == (144, 72, 30)
-    assert g.players["me"].stats.daily.self_made == 0
+    urgent = TaskValues("urgent", 16, TODAY)  # 144
+    cases = {
+        "created by the lead": (completed("t1", "me", T0, settled=urgent), 144),
+        "mine, shared with u2": (own("t2", T0, assignees=["me", "u2"], settled=urgent), 72),
+        "mine, assigned to u2": (
+            completed("t3", "u2", T0, created_by="me", assignees=["u2"], settled=urgent),
+            144,
+        ),
+    }
+    for case, (facts, xp) in cases.items():
+        g = Game.of(busy(), busy("u2"))
+        credited = [a for a in g.play(facts) if a.base_name == "task_completed"]
+        assert [a.xp for a in credited][:1] == [xp], case
+        assert all("self_made" not in g.players[a.user_id].stats.daily.spent for a in credited), case
 
 
 def test_the_self_made_budget_counts_across_workspaces_and_each_board_has_its_own() -> None:
@@ -219,7 +230,7 @@ def test_self_made_profile_xp_never_passes_the_budget(
         for v, _, _ in tasks
     ]
     assert g.net("me") == min(SELF_MADE_DAILY_XP, sum(prices))
-    assert g.players["me"].stats.daily.self_made == g.net("me")
+    assert g.players["me"].stats.daily.spent.get("self_made", 0) == g.net("me")
 
 
 # --- once per thing ------------------------------------------------------------------------------
@@ -269,16 +280,52 @@ def test_a_mention_earns_once_per_comment_and_mentioned_person() -> None:
     assert [a.xp for a in g.play(mention("p1", "me", "c1", at=T0 + STEP))] == [0, 0]
 
 
-def test_the_completions_cap_is_the_only_bound_on_work_another_account_assigns() -> None:
-    """The ceiling of a day of completions someone else created and assigned (a teammate, or a friend or
-    a throwaway account farming for you): 20 completions at most, each up to 30 x 2 (urgent) x 2 (16+
-    points) x 1.2 (due today) x 1.25 (streak) = 180, plus the day's bonus. Not self-made, so the 60 XP
-    budget does not apply: 3,615 profile XP in a day, ten times the honest steady day (reported)."""
+def test_completions_earn_at_most_180_a_day_whoever_created_them() -> None:
+    """A friend (or a throwaway account) can create urgent 16-point tasks due today, assign them to you and
+    wait an hour: 180 XP each on a long streak. The completions budget bounds the day at 180 (plus the
+    day's first-work bonus, outside the budgets), cut exactly; then a real zero."""
     g = Game.of(fresh_day(current=30), busy("friend"))
     settled = TaskValues("urgent", 16, TODAY)
     awards = [
         g.one(completed(f"t{i}", "me", T0 + i * STEP, created_by="friend", assignees=["me"], settled=settled))
-        for i in range(22)
+        for i in range(5)
     ]
-    assert [a.xp for a in awards] == [195] + [180] * 19 + [0, 0]
-    assert g.net("me") == 20 * 180 + 15 == 3_615
+    assert [a.xp for a in awards] == [180 + 15, 0, 0, 0, 0]
+    assert DAILY_BUDGETS["completions"] == 180
+    second = awards[1]
+    assert (factors(second)["daily_budget"], second.reasons[-1]) == (
+        0,
+        "daily budget: at most 180 XP a day from completions",
+    )
+    # Smaller ones fill it exactly, the one that crosses the line is cut to fit.
+    g = Game.of(busy(), busy("friend"))
+    small = [
+        g.one(completed(f"s{i}", "me", T0 + i * STEP, created_by="friend", settled=TaskValues("high")))
+        for i in range(5)
+    ]
+    assert [a.xp for a in small] == [45, 45, 45, 45, 0]
+    assert g.players["me"].stats.daily.spent == {"completions": 180}
+
+
+def test_creating_editing_moving_and_commenting_earn_at_most_100_a_day_together() -> None:
+    g = Game.of(busy())
+    kinds = ["comment.created", "task.created", "task.moved", "task.updated"]
+    awards = [g.one(ev(kinds[i % 4], at=T0 + i * STEP, task_id=f"t{i}")) for i in range(40)]
+    assert sum(a.xp for a in awards) == DAILY_BUDGETS["activity"] == 100
+    crossing = next(a for a in awards if a.has("daily_budget"))
+    assert (
+        crossing.reasons[-1]
+        == "daily budget: at most 100 XP a day from creating, editing, moving and commenting"
+    )
+    assert g.players["me"].stats.daily.spent == {"activity": 100}
+
+
+def test_each_board_keeps_the_budgets_in_profile_xp() -> None:
+    g = Game.of(busy(), weights={"w2": ScoringWeights(task_created=50)})
+    w1 = [g.one(ev("comment.created", at=T0 + i * STEP, workspace_id="w1")) for i in range(10)]
+    w2 = [g.one(ev("task.created", at=T0 + (10 + i) * STEP, workspace_id="w2")) for i in range(6)]
+    # The profile's 100 are shared by both workspaces: 80 from w1's comments, then 20 from w2.
+    assert sum(a.xp for a in w1) == 80 and [a.xp for a in w2] == [5, 5, 5, 5, 0, 0]
+    # w2's board has a whole 100 standard XP of its own (priced x10 there), not what w1 left.
+    assert [a.board_xp for a in w2] == [50] * 6
+    assert g.players["me"].stats.daily.board_spent == {("w1", "activity"): 80, ("w2", "activity"): 30}

@@ -374,8 +374,9 @@ def test_any_team_stream_is_explained_deterministic_and_batch_independent(
         if a.xp < 0:
             assert a.event_type in ("task.reopened", "xp.adjusted")
     notified = [n.data for n in result.notifications if n.event == "xp.awarded"]
+    # Sent live: every award that moved XP, and every completion's (even at 0, so the person sees why).
     assert [n["explanation"] for n in notified] == [
-        a.explanation() for a in result.awards if a.xp or a.board_xp
+        a.explanation() for a in result.awards if a.xp or a.board_xp or a.event_type == "task.completed"
     ]
     assert json.loads(json.dumps(notified)) == notified
     for user, p in result.players.items():

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from magictask.rewards.scoring import EventFacts, PlayerState, TaskValues, UserStats
+from magictask.rewards.scoring import Award, EventFacts, PlayerState, TaskValues, UserStats
 from magictask.rewards.scoring.levels import LevelProgress, level_for_xp, progress, xp_for_level
 from magictask.rewards.scoring.streaks import StreakState
 
@@ -25,10 +25,10 @@ def test_curve_table() -> None:
     assert {n: xp_for_level(n) for n in TABLE} == TABLE
 
 
-def test_docs_show_the_same_table() -> None:
+def test_docs_quote_the_same_curve() -> None:
     text = DOCS.read_text()
-    for n in (1, 5, 10, 20, 30, 50):
-        assert re.search(rf"\|\s*{n}\s*\|\s*{TABLE[n]:,}\s*\|", text), n
+    for n in (5, 10, 20, 30, 50):
+        assert re.search(rf"\b{n}: {TABLE[n]:,}\b", text), n
 
 
 def test_level_boundaries() -> None:
@@ -114,28 +114,50 @@ def steady_day(day: date) -> list[EventFacts]:
     return [facts for _, facts in sorted(out, key=lambda pair: pair[0])]
 
 
-STEADY_DAY_XP = 354
-"""What the steady day earns once the streak is at its cap: docs/SCORING.md and the plan quote it."""
+STEADY_DAY_XP = 303
+"""What the steady day earns once the streak is at its cap. The plan and docs/SCORING.md quote 354: that was
+before the completions budget (180 a day), which now cuts the day's third completion from 77 to 26."""
 
 
-def test_level_50_is_about_a_year_of_steady_work() -> None:
-    """The curve's assumption, checked through the kernel rather than restated."""
+def play_steady_month() -> tuple[Game, list[int], list[Award]]:
     g = Game.of(*(PlayerState(UserStats(u)) for u in ["me", *TEAMMATES]))
     first = date(2025, 1, 6)
-    daily = []
+    daily, awards = [], []
     for d in range(30):  # long enough to reach the streak cap
         awards = [a for a in g.play(*steady_day(first + timedelta(days=d))) if a.user_id == "me"]
         daily.append(sum(a.xp for a in awards))
+    return g, daily, awards
+
+
+def test_a_steady_team_day_scored_through_the_kernel() -> None:
+    g, daily, last_day = play_steady_month()
     assert daily[-1] == STEADY_DAY_XP
-    assert daily[:11] == [293, 296, 302, 313, 318, 324, 327, 333, 341, 347, STEADY_DAY_XP]
-    # Nothing in the day hits a cap, a decay or the self-made budget: every award is its full price.
-    limits = {"daily_cap", "repetition", "pair_repetition", "self_made_cap", "once_per_thing"}
-    assert not [a for a in awards if limits & {f.name for f in a.multipliers}]
-    assert sorted(a.xp for a in awards if a.event_type == "task.completed") == [77, 77, 92]  # 77 + 15 first
-    days_to_50 = xp_for_level(50) / daily[-1]
-    assert 330 <= days_to_50 <= 365
+    assert daily[:11] == [287, 287, 287, 292, 294, 294, 294, 294, 299, 299, STEADY_DAY_XP]
+    # 77 + 15 (the day's first work), 77, then the completions budget (180 a day) cuts the third to 26.
+    completions = [a for a in last_day if a.event_type == "task.completed"]
+    assert [a.xp for a in completions] == [92, 77, 26]
+    assert completions[2].reasons == ("daily budget: at most 180 XP a day from completions",)
+    # Nothing else in the day meets a cap, a decay or a budget: every other award is its full price.
+    limits = {"daily_cap", "daily_budget", "repetition", "pair_repetition", "once_per_thing"}
+    assert [a for a in last_day if limits & {f.name for f in a.multipliers}] == [completions[2]]
     me = g.players["me"]
     assert me.stats.streak == StreakState(
         current=30, longest=30, last_active_date=date(2025, 2, 4), freezes=2
     )
-    assert (sum(daily), me.xp_total, me.level) == (10_274, 10_274, 14)  # a month in
+    assert (sum(daily), me.xp_total, me.level) == (8_987, 8_987, 13)  # a month in
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reported: with the completions budget the steady day earns 303 XP (not 354), so level 50 takes "
+    "122,500 / 303 = 404 working days, past the curve's 'about a year'",
+)
+def test_level_50_is_about_a_year_of_steady_work() -> None:
+    """The curve's assumption, checked through the kernel rather than restated."""
+    _, daily, _ = play_steady_month()
+    assert 330 <= xp_for_level(50) / daily[-1] <= 365
+
+
+@pytest.mark.xfail(strict=True, reason="reported: docs/SCORING.md still quotes the steady day at 354 XP")
+def test_docs_quote_the_steady_day() -> None:
+    assert re.search(rf"steady (team )?day[^.]*earns ≈ {STEADY_DAY_XP} XP", DOCS.read_text()), STEADY_DAY_XP

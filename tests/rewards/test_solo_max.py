@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from magictask.rewards.scoring import EventFacts, PlayerState, ScoringWeights, TaskValues, UserStats
 from magictask.rewards.scoring.draft import round_xp
-from magictask.rewards.scoring.limits import DAILY_CAPS, Family, solo_daily_max
+from magictask.rewards.scoring.limits import (
+    BUDGET_FAMILIES,
+    DAILY_BUDGETS,
+    DAILY_CAPS,
+    Family,
+    solo_daily_max,
+)
 from magictask.rewards.scoring.streaks import StreakState, local_date
 from magictask.rewards.scoring.weights import STANDARD
 
 from .kit import Game, board_weights, check_award, task_values
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "SCORING.md"
 INVITES_XP = DAILY_CAPS["invites"] * STANDARD.invite_accepted  # accepting needs an inviter: counted anyway
 ME = "me"
 WORKSPACES = ("w1", "w2", "w3")
@@ -49,11 +57,15 @@ AGES = [
 
 
 def test_the_documented_maximum() -> None:
-    """Every capped family at its cap at the streak cap (10 x 6 + 15 x 1 + 15 x 3 + 10 x 10), the self-made
-    budget (60), the day's first-work bonus (15) and the login (10): 305 from one's own actions, plus 75 for
-    three invitations accepted, which need an inviter."""
-    assert solo_daily_max() - INVITES_XP == 305
-    assert solo_daily_max() == 380
+    """The activity budget (creating, editing, moving, commenting: 100), the self-made budget (the only
+    completions one person alone makes: 60), the day's first-work bonus (15) and the login (10): 185 from
+    one's own actions, plus 75 for three invitations accepted, which need an inviter. (The plan's 305 was
+    every family at its cap, before the budgets.)"""
+    assert DAILY_BUDGETS["activity"] + DAILY_BUDGETS["self_made"] + 15 + 10 == 185
+    assert solo_daily_max() - INVITES_XP == 185
+    assert solo_daily_max() == 260
+    text = DOCS.read_text()
+    assert f"**{solo_daily_max()} XP** ({solo_daily_max() - INVITES_XP} without invitations" in text
 
 
 @st.composite
@@ -165,31 +177,38 @@ SOLO_FAMILIES: dict[str, tuple[Family, str]] = {
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.sampled_from(sorted(SOLO_FAMILIES)),
-    st.lists(st.tuples(st.sampled_from(TEMPI), st.sampled_from(WORKSPACES)), min_size=1, max_size=45),
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(SOLO_FAMILIES)), st.sampled_from(TEMPI), st.sampled_from(WORKSPACES)
+        ),
+        min_size=1,
+        max_size=60,
+    ),
     st.dictionaries(st.sampled_from(WORKSPACES), board_weights(), max_size=3),
     st.sampled_from([0, 30]),
 )
-def test_each_family_stays_within_its_share_of_the_maximum(
-    kind: str, steps: list[tuple[timedelta, str]], weights: dict[str, ScoringWeights], streak: int
+def test_each_family_and_budget_stays_within_its_share_of_the_maximum(
+    steps: list[tuple[str, timedelta, str]], weights: dict[str, ScoringWeights], streak: int
 ) -> None:
-    """One family at a time, as fast as it goes, spread over the person's workspaces: at most its cap of
-    awards a day, each at most its base at the streak cap (the share `solo_daily_max` counts for it), plus
-    the day's first-work bonus."""
-    family, weight = SOLO_FAMILIES[kind]
+    """Creating, editing, moving, commenting and accepting invitations as fast as it goes, spread over the
+    person's workspaces: each family at most its cap of awards a day, each at most its base at the streak
+    cap, the first four together at most the activity budget (the day's first-work bonus aside)."""
     me = PlayerState(
         UserStats(ME, streak=StreakState(streak, streak, date(2025, 3, 3) if streak else None, 0))
     )
     g = Game.of(me, weights=weights)
-    best = round_xp(getattr(STANDARD, weight) * STANDARD.streak_cap)
-    per_day: dict[date, int] = defaultdict(int)
+    per_day: dict[tuple[date, Family], int] = defaultdict(int)
     at = datetime(2025, 3, 4, 6, tzinfo=UTC)
-    for n, (gap, ws) in enumerate(steps):
+    for n, (kind, gap, ws) in enumerate(steps):
         at += gap
         (a,) = g.play(EventFacts(n + 1, kind, ME, at, workspace_id=ws, task_id=f"t{n}"))
-        per_day[at.date()] += a.xp - round_xp(sum(b.value for b in a.bonuses))
-    for day, xp in per_day.items():
-        assert xp <= DAILY_CAPS[family] * best, (day, xp)
+        per_day[(at.date(), SOLO_FAMILIES[kind][0])] += a.xp - round_xp(sum(b.value for b in a.bonuses))
+    best = {f: round_xp(getattr(STANDARD, w) * STANDARD.streak_cap) for f, w in SOLO_FAMILIES.values()}
+    for (day, family), xp in per_day.items():
+        assert xp <= DAILY_CAPS[family] * best[family], (day, family, xp)
+    for day in {day for day, _ in per_day}:
+        activity = sum(per_day[(day, f)] for f in BUDGET_FAMILIES["activity"])
+        assert activity <= DAILY_BUDGETS["activity"], (day, activity)
 
 
 def test_the_best_solo_day_reaches_the_maximum_exactly() -> None:
@@ -230,4 +249,4 @@ def test_the_best_solo_day_reaches_the_maximum_exactly() -> None:
         kw = {"workspace_id": WORKSPACES[n % 3], **kw} if kind != "user.login" else kw
         g.play(EventFacts(n + 1, kind, ME, start + timedelta(minutes=16 * n), **kw))  # type: ignore[arg-type]
     assert local_date(start + timedelta(minutes=16 * len(plan)), "UTC") == date(2025, 3, 4)  # one day
-    assert g.net(ME) == solo_daily_max() == 380
+    assert g.net(ME) == solo_daily_max() == 260

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from magictask.rewards.scoring import DailyCounts, PlayerState, UserStats, score_batch
-from magictask.rewards.scoring.limits import DAILY_CAPS
+from magictask.rewards.scoring.limits import DAILY_BUDGETS, DAILY_CAPS
 from magictask.rewards.scoring.streaks import StreakState
 from magictask.rewards.scoring.zones import ZoneState
 from magictask.rewards.state import dump_stats, dump_stats_json, load_distinct, load_stats
@@ -21,6 +21,7 @@ instants = st.datetimes(datetime(2024, 1, 1), datetime(2027, 1, 1), timezones=st
 dates = st.dates(date(2024, 1, 1), date(2027, 1, 1))
 times = st.lists(instants, max_size=5).map(tuple)
 families = st.sampled_from(sorted(DAILY_CAPS))
+budgets = st.sampled_from(sorted(DAILY_BUDGETS))
 zones = st.builds(
     ZoneState,
     current=st.none() | st.sampled_from(["UTC", "Asia/Tokyo"]),
@@ -33,8 +34,8 @@ daily = st.builds(
     day=st.none() | dates,
     profile=st.dictionaries(families, st.integers(1, 20)),
     board=st.dictionaries(st.tuples(st.sampled_from(["w1", "a|b", ""]), families), st.integers(1, 20)),
-    self_made=st.integers(0, 60),
-    self_made_board=st.dictionaries(st.sampled_from(["w1", "w2"]), st.integers(0, 60)),
+    spent=st.dictionaries(budgets, st.integers(0, 180)),
+    board_spent=st.dictionaries(st.tuples(st.sampled_from(["w1", "a|b"]), budgets), st.integers(0, 180)),
 )
 stats_st = st.builds(
     UserStats,
@@ -118,16 +119,20 @@ def test_a_state_from_before_issue_10_loads() -> None:
     assert g.players["me"].stats.zone.current == "Asia/Tokyo"  # the user's setting until a change
 
 
-def test_unknown_families_in_stored_counts_are_dropped() -> None:
+def test_unknown_families_and_budgets_in_stored_counts_are_dropped() -> None:
     state = {
         "daily": {
             "day": "2025-03-04",
             "profile": {"comments": 3, "farming": 9},
             "board": {"w|x|comments": 2, "w|nope": 1},
+            "spent": {"completions": 90, "bribes": 5},
+            "board_spent": {"w|activity": 40, "w|bribes": 1},
+            "self_made": 40,  # the self-made budget's counter before the budgets were one mapping
         }
     }
     daily = load_stats("me", state, "UTC", False).daily
     assert (daily.profile, daily.board) == ({"comments": 3}, {("w|x", "comments"): 2})
+    assert (daily.spent, daily.board_spent) == ({"completions": 90}, {("w", "activity"): 40})
 
 
 def test_a_kernel_state_survives_the_round_trip_and_scores_on_identically() -> None:
