@@ -371,8 +371,9 @@ def test_any_team_stream_is_explained_deterministic_and_batch_independent(
     for a in result.awards:
         check_award(a)
         assert a.user_id in USERS
-        if a.xp < 0:
-            assert a.event_type in ("task.reopened", "xp.adjusted")
+        if a.xp < 0:  # only a reversal or a correction takes XP (or restores a credit a random correction
+            # here drove below zero: the API keeps a corrected value between 0 and the original award)
+            assert a.event_type in ("task.reopened", "xp.adjusted") or any(e.correction for e in events)
     notified = [n.data for n in result.notifications if n.event == "xp.awarded"]
     # Sent live: every award that moved XP, and every completion's (even at 0, so the person sees why).
     assert [n["explanation"] for n in notified] == [
