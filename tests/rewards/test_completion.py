@@ -168,6 +168,15 @@ def test_closing_someone_elses_task_earns_a_little_once_and_never_when_instant()
     assert instant.xp == 0
 
 
+def test_closing_is_no_days_work_exactly_three_on_any_streak() -> None:
+    """A courtesy, not the day's work: no streak multiplier, no first-work bonus, the streak untouched."""
+    start = fresh_day("me", current=30)
+    g = Game.of(start, busy("owner"))
+    closed = g.one(completed(actor="me", assignees=["owner"]))
+    assert (closed.xp, closed.bonuses, closed.streak, factors(closed)) == (3, (), None, {})
+    assert g.players["me"].stats.streak == start.stats.streak
+
+
 def test_closed_it_is_capped_at_ten_a_day() -> None:
     g = Game.of(busy("me"), busy("owner"))
     got = [
