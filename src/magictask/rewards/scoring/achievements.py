@@ -142,8 +142,18 @@ ACHIEVEMENTS: tuple[Achievement, ...] = (
     _hidden(
         "early_bird", "Early Bird", "Complete tasks between 5 am and 8 am on 10 different mornings", EARLY, 10
     ),
-    _hidden("level_50", "Legend", "Reach level 50: about a year of steady work", "level", 50),
+    _hidden("level_50", "Legend", "Reach level 50: about a year and a half of steady work", "level", 50),
 )
+
+
+_BY_METRIC: dict[str, tuple[Achievement, ...]] = {}
+for _achievement in ACHIEVEMENTS:
+    _BY_METRIC[_achievement.metric] = (*_BY_METRIC.get(_achievement.metric, ()), _achievement)
+
+
+def achievements_on(metrics: Set[str]) -> list[Achievement]:
+    """The achievements that use any of these metrics, in catalogue order within each metric."""
+    return [a for m in metrics for a in _BY_METRIC.get(m, ())]
 
 
 def evaluate(metrics: Mapping[str, int], already_unlocked: Set[str]) -> list[AchievementProgress]:

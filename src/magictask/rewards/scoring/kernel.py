@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from .achievements import add_distinct, metric_update, metrics_of, newly_unlocked
+from .achievements import (
+    achievements_on,
+    add_distinct,
+    metric_update,
+    metric_value,
+    metrics_of,
+    newly_unlocked,
+)
 from .draft import Draft
 from .explain import Award
 from .facts import Credit, EventFacts, Role, TaskAward
@@ -47,7 +54,7 @@ class BatchResult:
 class _Player:
     """A player's working copy while the batch runs."""
 
-    __slots__ = ("counters", "distinct", "keys", "last_event", "state", "stats", "xp_total")
+    __slots__ = ("counters", "distinct", "keys", "last_event", "state", "stats", "unlocked", "xp_total")
 
     def __init__(self, state: PlayerState, keys: Set[str]) -> None:
         self.state = state
@@ -56,6 +63,7 @@ class _Player:
         self.counters = dict(state.counters)
         self.distinct = {m: dict(v) for m, v in state.distinct.items()}
         self.keys = set(keys)
+        self.unlocked = set(state.unlocked)
         self.last_event = 0
 
     def result(self) -> PlayerState:
@@ -65,7 +73,7 @@ class _Player:
             level=level_for_xp(max(0, self.xp_total)),
             counters=self.counters,
             distinct=self.distinct,
-            unlocked=self.state.unlocked,
+            unlocked=frozenset(self.unlocked),
         )
 
 
@@ -84,7 +92,7 @@ def score_batch(batch: BatchInput) -> BatchResult:
                 if state is None:  # the recipient's account is gone
                     continue
                 player = players[user_id] = _Player(state, batch.awarded_keys.get(user_id, frozenset()))
-            award = _score(facts, role, player, task_award, weights)
+            award = _score(facts, role, player, task_award, weights, out)
             player.last_event = facts.event_id
             awards.append(award)
             out.awards.append(award)
@@ -101,7 +109,12 @@ def score_batch(batch: BatchInput) -> BatchResult:
 
 
 def _score(
-    facts: EventFacts, role: Role, player: _Player, task_award: TaskAward | None, board: ScoringWeights
+    facts: EventFacts,
+    role: Role,
+    player: _Player,
+    task_award: TaskAward | None,
+    board: ScoringWeights,
+    out: BatchResult,
 ) -> Award:
     stats = player.stats
     at = facts.occurred_at
@@ -154,7 +167,12 @@ def _score(
     player.xp_total += xp
     if award.award_key is not None:
         player.keys.add(award.award_key)
-    _count_metrics(player, facts, role, award, local)
+    touched = _count_metrics(player, facts, role, award, local)
+    if xp != 0:
+        touched.add("level")
+    if d.streak is not None:
+        touched.add("streak_longest")
+    _unlock(player, touched, facts.event_id, out)
     return award
 
 
@@ -166,12 +184,43 @@ def _self_made(facts: EventFacts, user_id: str, d: Draft, task_award: TaskAward 
     return facts.created_by == user_id and people == [user_id]
 
 
-def _count_metrics(player: _Player, facts: EventFacts, role: Role, award: Award, local: datetime) -> None:
+def _count_metrics(player: _Player, facts: EventFacts, role: Role, award: Award, local: datetime) -> set[str]:
+    """Add the award to the player's metrics; returns the metrics that grew."""
     update = metric_update(facts, role, award.xp, award.base_name, local, award.has("on_time"))
+    touched = set()
     for metric, n in update.counters.items():
         player.counters[metric] = player.counters.get(metric, 0) + n
+        touched.add(metric)
     for metric, (member, thing) in update.distinct.items():
-        add_distinct(player.distinct, metric, member, thing)
+        if add_distinct(player.distinct, metric, member, thing):
+            touched.add(metric)
+    return touched
+
+
+def _unlock(player: _Player, metrics: Set[str], event_id: int, out: BatchResult) -> None:
+    """Unlock what these metrics reached with this award: at the award that crosses the line, so where a
+    batch ends never decides what unlocks (a level reached and then lost to a reopen still counts)."""
+    for a in achievements_on(metrics):
+        if a.key in player.unlocked:
+            continue
+        if _metric_now(player, a.metric) >= a.threshold:
+            player.unlocked.add(a.key)
+            out.unlocks.append((player.stats.user_id, a.key, event_id))
+            out.notifications.append(
+                Notification(
+                    player.stats.user_id,
+                    "achievement.unlocked",
+                    {"key": a.key, "name": a.name, "description": a.description, "tier": a.tier},
+                )
+            )
+
+
+def _metric_now(player: _Player, metric: str) -> int:
+    if metric == "level":
+        return level_for_xp(max(0, player.xp_total))
+    if metric == "streak_longest":
+        return player.stats.streak.longest
+    return metric_value(metric, player.counters, player.distinct)
 
 
 def _task_award_after(facts: EventFacts, before: TaskAward | None, awards: list[Award]) -> TaskAward | None:
@@ -224,7 +273,8 @@ def _xp_notice(award: Award, xp_total: int) -> Notification:
 
 
 def _achievements(player: _Player, new: PlayerState, out: BatchResult) -> PlayerState:
-    """Unlock what the batch reached and announce it, with any level-up; returns the final state."""
+    """What the batch leaves: anything a stored state already reached but never unlocked (a metric newly
+    defined, an older state), and the level-up announcement."""
     metrics = metrics_of(new.counters, new.distinct, new.xp_total, new.stats.streak)
     unlocked = newly_unlocked(metrics, new.unlocked)
     for a in unlocked:

@@ -2,9 +2,9 @@
 
 So reaching level n takes 50 * n * (n - 1) XP in total: level 2 after 100 XP (the first day),
 level 5 after 1,000, level 10 after 4,500, level 50 after 122,500. The assumption behind it: a
-steady working day earns about 350 XP with the default weights (docs/SCORING.md spells the day
-out and tests/rewards/test_levels.py scores it through the real rules), so level 50 is ~350 working
-days, about a year. A quadratic keeps early levels quick (encouragement) while later ones slow down
+steady team day earns about 300 XP with the standard weights and the daily budgets (docs/SCORING.md
+spells the day out and tests/rewards/test_levels.py scores it through the kernel), so level 50 is ~400
+working days, a year and a half. A quadratic keeps early levels quick (encouragement) while later ones slow down
 enough that a level still means something after months. There is no maximum level.
 """
 

@@ -92,7 +92,7 @@ def draft_award(
     if t in NOT_SCORED:
         return zero(NOT_SCORED[t])
     if t == "xp.adjusted":
-        return _correction(facts)
+        return _correction(facts, task_award)
     if t == "task.reopened":
         return _reopened(facts, user_id, task_award)
     if t == "task.completed":
@@ -133,16 +133,18 @@ def _award_key(facts: EventFacts, role: Role) -> str | None:
     return None
 
 
-def _correction(facts: EventFacts) -> Draft:
+def _correction(facts: EventFacts, task_award: TaskAward | None) -> Draft:
     c = facts.correction
     if c is None:
         return zero("a correction without its details changes nothing")
-    return fixed(
-        "correction",
-        c.delta,
-        c.board_delta,
-        f"corrected by an admin: {c.previous_xp} -> {c.xp} XP ({c.reason})",
-    )
+    reason = f"corrected by an admin: {c.previous_xp} -> {c.xp} XP ({c.reason})"
+    if c.original_event_type == "task.completed" and task_award is not None and not task_award.held:
+        # The task is reopened: its award counts for nothing now. The corrected value is what the next
+        # completion gives back (the task's record follows the correction), so nothing changes today.
+        return fixed(
+            "correction", 0, 0, reason + "; the task is reopened: it applies when it is completed again"
+        )
+    return fixed("correction", c.delta, c.board_delta, reason)
 
 
 def _reopened(facts: EventFacts, user_id: str, task_award: TaskAward | None) -> Draft:

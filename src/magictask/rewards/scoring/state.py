@@ -26,8 +26,10 @@ class DailyCounts:
     )  # (workspace, budget), in profile XP
 
     def on(self, day: date) -> DailyCounts:
-        """The counts for `day`: a new local day starts from zero."""
-        return self if self.day == day else DailyCounts(day=day)
+        """The counts for `day`: a new local day starts from zero. A date at or before the one counted (a
+        move across more than a day of zones, a late delivery) is counted with it: a date never gets fresh
+        caps twice."""
+        return self if self.day is not None and day <= self.day else DailyCounts(day=day)
 
 
 @dataclass(frozen=True, slots=True)
