@@ -13,10 +13,10 @@ from sqlalchemy import text
 
 from magictask import __version__
 from magictask.config import Settings, get_settings
-from magictask.db import make_engine, make_sessionmaker
+from magictask.db import engine_for, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.kit.errors import error_body, install_error_handlers
-from magictask.redis import make_redis
+from magictask.redis import redis_for
 from magictask.replica import ReadDatabase
 from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
 from magictask.routers import api_router
@@ -30,11 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(
-            settings.require_database_url(),
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-        )
+        engine = engine_for(settings, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_db = ReadDatabase(
@@ -45,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connect_timeout=settings.read_connect_timeout_seconds,
             retry_seconds=settings.read_replica_retry_seconds,
         )
-        app.state.redis = make_redis(settings.require_redis_url())
+        app.state.redis = redis_for(settings)
         app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
         try:
             yield

@@ -52,6 +52,21 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
+    # Dependency timeouts: a stopped or paused PostgreSQL or Redis turns into a 503 `unavailable` within
+    # about pool wait + connect + command timeout, never a hang (docs/RELIABILITY.md).
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Server-side limit per statement of the API and the reward worker (the leaderboard refresher has none).
+    db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Client-side limit per round trip: catches a server that stopped answering (statement_timeout cannot).
+    db_command_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Longest wait for a free connection of the pool.
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    redis_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    redis_socket_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Retries of a Redis command after a connection error or timeout (redis-py's default is 10, which
+    # multiplies every timeout above by eleven).
+    redis_retries: int = Field(default=1, ge=0)
+
     # Leaderboards and analytics read from `database_read_url` (a streaming replica) when it is set and
     # answers; after a failed replica read they use the primary for `read_replica_retry_seconds`.
     read_pool_size: int = 5
