@@ -126,15 +126,25 @@ class UnitOfWork:
         self._after_commit.append(hook)
 
     async def commit(self) -> None:
+        run_side_effects = await self.commit_deferring_side_effects()
+        await run_side_effects()
+
+    async def commit_deferring_side_effects(self) -> AfterCommit:
+        """Commit now; return the side effects, for the caller to run once its response is on its way
+        (a slow or unreachable Redis must not hold up, or fail, a change that is already durable)."""
         await self.session.commit()
         hooks, self._after_commit = self._after_commit, []
-        for hook in hooks:
-            # A failed side effect must not turn a committed change into an error response:
-            # the outbox sweeper re-publishes events, and clients resync on reconnect.
-            try:
-                await hook()
-            except Exception:
-                log.exception("after-commit hook failed")
+
+        async def run_side_effects() -> None:
+            for hook in hooks:
+                # A failed side effect must not turn a committed change into an error response:
+                # the outbox sweeper re-publishes events, and clients resync on reconnect.
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("after-commit hook failed")
+
+        return run_side_effects
 
     async def rollback(self) -> None:
         self._after_commit.clear()
