@@ -14,8 +14,11 @@ from sqlalchemy import text
 from magictask import __version__
 from magictask.config import Settings, get_settings
 from magictask.db import engine_for, make_sessionmaker
+from magictask.deps import get_redis, get_uow
 from magictask.events.stream import EventStream
 from magictask.kit.errors import error_body, install_error_handlers
+from magictask.kit.openapi import install_error_responses
+from magictask.kit.text_input import check_storable_input
 from magictask.redis import redis_for
 from magictask.replica import ReadDatabase
 from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
@@ -59,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    install_error_responses(
+        app, unavailable_when=(get_uow, get_redis), validates_all_input=(check_storable_input,)
+    )
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
