@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     reward_max_attempts: int = 5
     # An event committed but not processed after this long is re-published by the sweeper.
     outbox_grace_seconds: float = 30.0
+    # ... and re-published again only after this long, if still unprocessed (a lagging worker's backlog is
+    # not appended again on every sweep).
+    outbox_republish_retry_seconds: float = Field(default=300.0, gt=0)
+    # How often the worker trims acknowledged entries from the event stream partitions.
+    stream_trim_seconds: float = Field(default=30.0, gt=0)
     # A worker that stops renewing its partition leases loses them after this long.
     partition_lease_seconds: float = 10.0
     worker_metrics_port: int = 0

@@ -15,6 +15,7 @@ from prometheus_client import start_http_server
 from magictask.config import Settings, get_settings
 from magictask.db import engine_for, make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
+from magictask.events.trim import run_trimmer
 from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.redis import redis_for
@@ -55,7 +56,14 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     try:
         await asyncio.gather(
             consumer.run(stop),
-            run_sweeper(sessionmaker, stream, settings.outbox_grace_seconds, stop),
+            run_sweeper(
+                sessionmaker,
+                stream,
+                settings.outbox_grace_seconds,
+                stop,
+                retry_seconds=settings.outbox_republish_retry_seconds,
+            ),
+            run_trimmer(redis, settings.event_partitions, settings.stream_trim_seconds, stop),
             run_leaderboard_refresher(refresh_engine, settings.leaderboard_refresh_seconds, stop),
         )
     finally:
