@@ -151,7 +151,10 @@ async def test_last_open_column_cannot_become_done(client: httpx.AsyncClient, te
 
 async def test_delete_empty_status(client: httpx.AsyncClient, team: Team, db_engine: AsyncEngine) -> None:
     ids = ids_by_name(team.project)
-    r = await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.member.headers)
+    # Deleting a column is for admins and owners (docs/SECURITY.md, "Permission matrix").
+    err = error(await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.member.headers), 403)
+    assert err["code"] == "insufficient_role"
+    r = await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.owner.headers)
     assert r.status_code == 204
     assert [n for n, _ in await columns(client, team)] == ["To do", "In progress", "Done"]
     [event] = await fetch_events(db_engine, "project.updated")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
@@ -13,8 +13,12 @@ from magictask.kit.routing import TransactionalRoute
 from magictask.reactions import service
 from magictask.reactions.emoji import is_valid_reaction
 from magictask.reactions.schemas import ReactionGroup, ReactionIn, ReactionOut, TargetType
+from magictask.workspaces.access import guests_may_write
 
-router = APIRouter(tags=["reactions"], route_class=TransactionalRoute)
+# Guests may comment and react (docs/SECURITY.md, "Permission matrix"); the services check authorship.
+router = APIRouter(
+    tags=["reactions"], route_class=TransactionalRoute, dependencies=[Depends(guests_may_write)]
+)
 
 _ADD_RESPONSES: dict[int | str, dict[str, str]] = {200: {"description": "You had already reacted so"}}
 
