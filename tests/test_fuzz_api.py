@@ -215,11 +215,14 @@ def test_fuzz_every_operation(
     with capsys.disabled():
         print(f"\nschemathesis fuzz: {len(operations)} operations, {sum(tally.examples.values())} requests "
               f"in {elapsed:.0f}s (seed {SEED}, up to {EXAMPLES} examples per operation and mode), "
-              f"{caller.renewals} session renewals; API CPU {api_cpu}")  # fmt: skip
+              f"{caller.renewals} session renewals; API process CPU {api_cpu.user + api_cpu.system if api_cpu else 0:.1f}s")  # fmt: skip
         statuses: Counter[int] = Counter()
         for counts in tally.statuses.values():
             statuses.update(counts)
         print("  statuses:", ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+        for label, count in sorted(tally.examples.items(), key=lambda item: item[0].split(" ", 1)[::-1]):
+            seen = ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses[label].items()))
+            print(f"  {label}: {count} requests ({seen})")
     untested = [
         f"{o.method.upper()} {o.path}"
         for o in operations
