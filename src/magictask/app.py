@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_overflow=settings.read_max_overflow,
             connect_timeout=settings.read_connect_timeout_seconds,
             retry_seconds=settings.read_replica_retry_seconds,
+            command_timeout=settings.db_command_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
         )
         app.state.redis = redis_for(settings)
         app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
