@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +94,6 @@ class Workspace:
     client: httpx.AsyncClient
     people: dict[str, Account]
     ids: dict[str, str]
-    statuses: list[str] = field(default_factory=list)
 
     @property
     def owner(self) -> Account:
@@ -132,7 +130,7 @@ async def make_workspace(client: httpx.AsyncClient) -> Workspace:
         "user_id": people["member"].id,
         "emoji": EMOJI,
     }
-    return Workspace(client, people, ids, statuses)
+    return Workspace(client, people, ids)
 
 
 @pytest.fixture(scope="module")
@@ -295,4 +293,3 @@ async def test_a_guest_is_refused_every_write_but_commenting_reacting_and_leavin
     # And a guest is a real role: invited as one, listed as one.
     members = ok(await api.get(f"{API}/workspaces/{workspace.ids['workspace_id']}/members", headers=workspace.owner.headers))  # fmt: skip
     assert {m["user_id"]: m["role"] for m in members["items"]}[workspace.people["guest"].id] == "guest"
-    assert uuid.UUID(workspace.people["guest"].id)

@@ -188,7 +188,7 @@ async def _chaos(load: Load, servers: Servers) -> None:
         valkey = servers.pause_valkey()
         await phase("valkey paused", 8)
         _resume([valkey])
-        await phase("valkey resumed", 3)
+        await phase("valkey resumed", 4)
         await asyncio.to_thread(servers.valkey.stop)
         await phase("valkey stopped", 4)
         servers.valkey.start()  # from this thread: the server dies with the thread that started it

@@ -10,6 +10,8 @@ sweeper publishes what an append missed).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,12 +21,29 @@ from starlette.background import BackgroundTasks
 
 from magictask.db import AfterCommit, UnitOfWork
 
+# Side effects normally finish in milliseconds, and the request waits for them after its response (so a
+# client's next request sees them). A connection serves one request at a time, though: past this wait the
+# effects go on detached, and a slow Redis delays the client's next request on that connection by this much
+# at most, not by its timeouts.
+SIDE_EFFECTS_WAIT_SECONDS = 0.5
+_detached: set[asyncio.Task[None]] = set()
+
 
 def run_after_response(response: Response, side_effects: AfterCommit) -> None:
-    """Queue `side_effects` behind the response's own background tasks (Starlette runs them after the body
-    is sent)."""
+    """Run `side_effects` once the response has been sent (behind its own background tasks)."""
+
+    async def run() -> None:
+        await side_effects()
+
+    async def run_then_let_go() -> None:
+        task = asyncio.create_task(run())
+        _detached.add(task)  # a strong reference: the loop keeps only weak ones
+        task.add_done_callback(_detached.discard)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), SIDE_EFFECTS_WAIT_SECONDS)
+
     tasks = BackgroundTasks([response.background] if response.background is not None else [])
-    tasks.add_task(side_effects)
+    tasks.add_task(run_then_let_go)
     response.background = tasks
 
 

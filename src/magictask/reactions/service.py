@@ -14,7 +14,8 @@ from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
 from magictask.kit.errors import Invalid, NotFound
-from magictask.kit.pagination import PageParams, decode_cursor, encode_cursor
+from magictask.kit.pagination import PageParams, encode_cursor
+from magictask.projects.service import read_offset
 from magictask.reactions import repository
 from magictask.reactions.models import Reaction
 from magictask.reactions.schemas import ReactionGroup, ReactionOut, TargetType
@@ -172,9 +173,7 @@ async def list_reactions(
 ) -> tuple[list[ReactionGroup], str | None]:
     """One page of emoji groups and the cursor of the next page (None on the last)."""
     target = await resolve_target(uow.session, user, target_type, target_id)
-    offset = int((decode_cursor(page.cursor) or {}).get("offset", 0) or 0)
-    if offset < 0:
-        raise Invalid("cursor is not valid", field="cursor")
+    offset = read_offset(page.cursor)
     rows = await repository.group_page(
         uow.session,
         target.type,
