@@ -13,13 +13,16 @@ from sqlalchemy import text
 
 from magictask import __version__
 from magictask.config import Settings, get_settings
-from magictask.db import make_engine, make_sessionmaker
+from magictask.db import engine_for, make_sessionmaker
+from magictask.deps import get_redis, get_uow
 from magictask.events.stream import EventStream
 from magictask.kit.body_limit import BodyLimitMiddleware
 from magictask.kit.errors import error_body, install_error_handlers
+from magictask.kit.openapi import install_error_responses
 from magictask.kit.ops_access import check_metrics_access
 from magictask.kit.security_headers import SecurityHeadersMiddleware
-from magictask.redis import make_redis
+from magictask.kit.text_input import check_storable_input
+from magictask.redis import redis_for
 from magictask.replica import ReadDatabase
 from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
 from magictask.routers import api_router
@@ -33,11 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(
-            settings.require_database_url(),
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-        )
+        engine = engine_for(settings, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.read_db = ReadDatabase(
@@ -47,8 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_overflow=settings.read_max_overflow,
             connect_timeout=settings.read_connect_timeout_seconds,
             retry_seconds=settings.read_replica_retry_seconds,
+            command_timeout=settings.db_command_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
         )
-        app.state.redis = make_redis(settings.require_redis_url())
+        app.state.redis = redis_for(settings)
         app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
         try:
             yield
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: the body limit's 413 gets the headers too
     app.include_router(api_router)
+    install_error_responses(
+        app, unavailable_when=(get_uow, get_redis), validates_all_input=(check_storable_input,)
+    )
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -64,12 +64,32 @@ class Settings(BaseSettings):
     reward_max_attempts: int = 5
     # An event committed but not processed after this long is re-published by the sweeper.
     outbox_grace_seconds: float = 30.0
+    # ... and re-published again only after this long, if still unprocessed (a lagging worker's backlog is
+    # not appended again on every sweep).
+    outbox_republish_retry_seconds: float = Field(default=300.0, gt=0)
+    # How often the worker trims acknowledged entries from the event stream partitions.
+    stream_trim_seconds: float = Field(default=30.0, gt=0)
     # A worker that stops renewing its partition leases loses them after this long.
     partition_lease_seconds: float = 10.0
     worker_metrics_port: int = 0
 
     db_pool_size: int = 10
     db_max_overflow: int = 20
+
+    # Dependency timeouts: a stopped or paused PostgreSQL or Redis turns into a 503 `unavailable` within
+    # about pool wait + connect + command timeout, never a hang (docs/RELIABILITY.md).
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Server-side limit per statement of the API and the reward worker (the leaderboard refresher has none).
+    db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Client-side limit per round trip: catches a server that stopped answering (statement_timeout cannot).
+    db_command_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Longest wait for a free connection of the pool.
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    redis_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    redis_socket_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Retries of a Redis command after a connection error or timeout (redis-py's default is 10, which
+    # multiplies every timeout above by eleven).
+    redis_retries: int = Field(default=1, ge=0)
 
     # Leaderboards and analytics read from `database_read_url` (a streaming replica) when it is set and
     # answers; after a failed replica read they use the primary for `read_replica_retry_seconds`.

@@ -17,6 +17,8 @@ from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from magictask.config import Settings
+
 log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -55,7 +57,28 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, **kwargs: Any) -> AsyncEngine:
+DEFAULT_CONNECT_TIMEOUT = 5.0
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    command_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> AsyncEngine:
+    """An engine whose connects are bounded (asyncpg waits 60 s by default). `command_timeout` bounds each
+    round trip on the client (a paused server never answers); `statement_timeout` has the server cancel a
+    statement that runs too long (its locks are released at once)."""
+    connect_args: dict[str, Any] = {"timeout": connect_timeout, **kwargs.pop("connect_args", {})}
+    if command_timeout is not None:
+        connect_args["command_timeout"] = command_timeout
+    if statement_timeout is not None:
+        server_settings = connect_args.setdefault("server_settings", {})
+        server_settings["statement_timeout"] = str(int(statement_timeout * 1000))
     return create_async_engine(
         async_url(url),
         # orjson: JSONB columns (event payloads, explanations, stats) are on the reward worker's hot path.
@@ -64,6 +87,21 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, **kwar
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
+        connect_args=connect_args,
+        **kwargs,
+    )
+
+
+def engine_for(settings: Settings, *, pool_size: int, max_overflow: int, **kwargs: Any) -> AsyncEngine:
+    """The primary database engine of an API or worker process, with the timeouts of `settings`."""
+    return make_engine(
+        settings.require_database_url(),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        command_timeout=settings.db_command_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
         **kwargs,
     )
 
@@ -88,15 +126,25 @@ class UnitOfWork:
         self._after_commit.append(hook)
 
     async def commit(self) -> None:
+        run_side_effects = await self.commit_deferring_side_effects()
+        await run_side_effects()
+
+    async def commit_deferring_side_effects(self) -> AfterCommit:
+        """Commit now; return the side effects, for the caller to run once its response is on its way
+        (a slow or unreachable Redis must not hold up, or fail, a change that is already durable)."""
         await self.session.commit()
         hooks, self._after_commit = self._after_commit, []
-        for hook in hooks:
-            # A failed side effect must not turn a committed change into an error response:
-            # the outbox sweeper re-publishes events, and clients resync on reconnect.
-            try:
-                await hook()
-            except Exception:
-                log.exception("after-commit hook failed")
+
+        async def run_side_effects() -> None:
+            for hook in hooks:
+                # A failed side effect must not turn a committed change into an error response:
+                # the outbox sweeper re-publishes events, and clients resync on reconnect.
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("after-commit hook failed")
+
+        return run_side_effects
 
     async def rollback(self) -> None:
         self._after_commit.clear()

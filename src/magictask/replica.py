@@ -65,15 +65,20 @@ class ReadDatabase:
         max_overflow: int = 10,
         connect_timeout: float = 2.0,
         retry_seconds: float = 10.0,
+        command_timeout: float | None = None,
+        statement_timeout: float | None = None,
     ) -> None:
         self.primary = primary
         self.replica: AsyncEngine | None = None
         if replica_url:
+            # A paused replica must time out (and send reads to the primary), not hold them forever.
             self.replica = make_engine(
                 replica_url,
                 pool_size=pool_size,
                 max_overflow=max_overflow,
-                connect_args={"timeout": connect_timeout},
+                connect_timeout=connect_timeout,
+                command_timeout=command_timeout,
+                statement_timeout=statement_timeout,
             )
         self.retry_seconds = retry_seconds
         self._replica_down_until = 0.0

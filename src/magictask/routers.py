@@ -15,11 +15,15 @@ from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
 from magictask.rewards.endpoints import router as rewards_router
 from magictask.tasks.endpoints import router as tasks_router
+from magictask.workspaces.access import track_request_intent
 from magictask.workspaces.endpoints import router as workspaces_router
 
-# Every route refuses text PostgreSQL cannot store (NUL, lone surrogates) with a 422 naming the field.
+# Every route refuses text PostgreSQL cannot store (NUL, lone surrogates) with a 422 naming the field, and
+# records whether it writes (guests may not, unless the endpoint says so: workspaces/access.py).
 api_router = APIRouter(
-    prefix="/api/v1", route_class=TransactionalRoute, dependencies=[Depends(check_storable_input)]
+    prefix="/api/v1",
+    route_class=TransactionalRoute,
+    dependencies=[Depends(check_storable_input), Depends(track_request_intent)],
 )
 
 api_router.include_router(accounts_router)

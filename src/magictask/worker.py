@@ -13,11 +13,12 @@ import signal
 from prometheus_client import start_http_server
 
 from magictask.config import Settings, get_settings
-from magictask.db import make_engine, make_sessionmaker
+from magictask.db import engine_for, make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
+from magictask.events.trim import run_trimmer
 from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
-from magictask.redis import make_redis
+from magictask.redis import redis_for
 from magictask.rewards.consumer import RewardConsumer
 from magictask.rewards.notify import install_sink, remove_sink
 from magictask.rewards.sweeper import run_sweeper
@@ -27,9 +28,17 @@ log = logging.getLogger(__name__)
 
 async def run_worker(settings: Settings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or get_settings()
-    engine = make_engine(settings.require_database_url(), pool_size=5, max_overflow=5)
+    engine = engine_for(settings, pool_size=5, max_overflow=5)
+    # The leaderboard refresh is one long statement by design: its own connection, no statement timeout.
+    refresh_engine = make_engine(
+        settings.require_database_url(),
+        pool_size=1,
+        max_overflow=1,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     sessionmaker = make_sessionmaker(engine)
-    redis = make_redis(settings.require_redis_url())
+    redis = redis_for(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,8 +56,15 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     try:
         await asyncio.gather(
             consumer.run(stop),
-            run_sweeper(sessionmaker, stream, settings.outbox_grace_seconds, stop),
-            run_leaderboard_refresher(engine, settings.leaderboard_refresh_seconds, stop),
+            run_sweeper(
+                sessionmaker,
+                stream,
+                settings.outbox_grace_seconds,
+                stop,
+                retry_seconds=settings.outbox_republish_retry_seconds,
+            ),
+            run_trimmer(redis, settings.event_partitions, settings.stream_trim_seconds, stop),
+            run_leaderboard_refresher(refresh_engine, settings.leaderboard_refresh_seconds, stop),
         )
     finally:
         remove_sink(emitter.send_rewards)
@@ -56,6 +72,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
         await emitter.aclose()
         await redis.aclose()
         await engine.dispose()
+        await refresh_engine.dispose()
         log.info("worker stopped")
 
 

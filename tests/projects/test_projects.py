@@ -136,7 +136,7 @@ async def test_update_project_records_changed_fields(
     r = await client.patch(
         f"/api/v1/projects/{pid}",
         json={"name": "Launch 2", "key": "LCH", "description": "new text"},
-        headers={**team.member.headers, "X-Mutation-Id": "m-up"},
+        headers={**team.owner.headers, "X-Mutation-Id": "m-up"},  # the key is for admins and owners
     )
     project = ok(r)
     assert (project["name"], project["key"], project["description"]) == ("Launch 2", "LCH", "new text")
@@ -157,7 +157,7 @@ async def test_update_project_records_changed_fields(
 async def test_update_project_validation_and_key_conflict(client: httpx.AsyncClient, team: Team) -> None:
     pid = team.project["id"]
     await create_project(client, team.workspace["id"], team.owner, name="Other", key="OTH")
-    h = team.member.headers
+    h = team.owner.headers  # changing the key is for admins and owners
     err = error(await client.patch(f"/api/v1/projects/{pid}", json={"key": "OTH"}, headers=h), 409)
     assert (err["field"], err["code"]) == ("key", "key_taken")
     assert (

@@ -70,7 +70,7 @@ async def test_add_status_last_or_at_a_position(
 
 async def test_add_status_validation(client: httpx.AsyncClient, team: Team) -> None:
     url = f"/api/v1/projects/{team.project['id']}/statuses"
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     err = error(await client.post(url, json={"name": "done", "category": "done"}, headers=h), 409)
     assert (err["field"], err["code"]) == ("name", "name_taken")
     assert (
@@ -94,7 +94,7 @@ async def test_add_status_validation(client: httpx.AsyncClient, team: Team) -> N
 
 async def test_rename_and_recategorise_status(client: httpx.AsyncClient, team: Team) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     renamed = ok(
         await client.patch(f"/api/v1/statuses/{ids['Review']}", json={"name": "Code review"}, headers=h)
     )
@@ -120,7 +120,7 @@ async def test_category_never_crosses_done_while_tasks_are_in_the_column(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     await create_task(client, team.project["id"], team.owner, status_id=ids["Review"])
     err = error(
         await client.patch(f"/api/v1/statuses/{ids['Review']}", json={"category": "done"}, headers=h), 409
@@ -138,7 +138,7 @@ async def test_category_never_crosses_done_while_tasks_are_in_the_column(
 
 async def test_last_open_column_cannot_become_done(client: httpx.AsyncClient, team: Team) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     ok(await client.delete(f"/api/v1/statuses/{ids['In progress']}", headers=h), 204)
     ok(await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=h), 204)
     err = error(
@@ -151,7 +151,10 @@ async def test_last_open_column_cannot_become_done(client: httpx.AsyncClient, te
 
 async def test_delete_empty_status(client: httpx.AsyncClient, team: Team, db_engine: AsyncEngine) -> None:
     ids = ids_by_name(team.project)
-    r = await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.member.headers)
+    # Deleting a column is for admins and owners (docs/SECURITY.md, "Permission matrix").
+    err = error(await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.member.headers), 403)
+    assert err["code"] == "insufficient_role"
+    r = await client.delete(f"/api/v1/statuses/{ids['Review']}", headers=team.owner.headers)
     assert r.status_code == 204
     assert [n for n, _ in await columns(client, team)] == ["To do", "In progress", "Done"]
     [event] = await fetch_events(db_engine, "project.updated")
@@ -161,7 +164,7 @@ async def test_delete_empty_status(client: httpx.AsyncClient, team: Team, db_eng
 
 async def test_delete_status_with_tasks_needs_move_to(client: httpx.AsyncClient, team: Team) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     pid = team.project["id"]
     target_task = await create_task(
         client, pid, team.owner, title="already there", status_id=ids["In progress"]
@@ -204,7 +207,7 @@ async def test_delete_status_with_tasks_needs_move_to(client: httpx.AsyncClient,
 
 async def test_last_done_column_cannot_be_deleted(client: httpx.AsyncClient, team: Team) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     err = error(await client.delete(f"/api/v1/statuses/{ids['Done']}", headers=h), 409)
     assert err["code"] == "last_done_status"
     shipped = ok(
@@ -225,7 +228,7 @@ async def test_last_done_column_cannot_be_deleted(client: httpx.AsyncClient, tea
 
 async def test_reorder_statuses(client: httpx.AsyncClient, team: Team, db_engine: AsyncEngine) -> None:
     url = f"/api/v1/projects/{team.project['id']}/statuses/order"
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     current = [s["id"] for s in team.project["statuses"]]
     new_order = [current[3], current[0], current[2], current[1]]
     statuses = ok(await client.put(url, json={"status_ids": new_order}, headers=h))
@@ -250,7 +253,7 @@ async def test_new_tasks_go_to_the_first_todo_column_in_board_order(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     ids = ids_by_name(team.project)
-    h = team.member.headers
+    h = team.owner.headers  # deleting columns is for admins and owners (docs/SECURITY.md)
     pid = team.project["id"]
     backlog = ok(
         await client.post(

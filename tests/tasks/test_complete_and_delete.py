@@ -167,7 +167,7 @@ async def test_delete_task_keeps_its_subtasks(
     client: httpx.AsyncClient, team: Team, db_engine: AsyncEngine
 ) -> None:
     pid = team.project["id"]
-    parent = await create_task(client, pid, team.owner, title="Parent")
+    parent = await create_task(client, pid, team.member, title="Parent")  # a member deletes their own
     child = await create_task(client, pid, team.owner, title="Child", parent_id=parent["id"])
     r = await client.delete(
         f"/api/v1/tasks/{parent['id']}", headers={**team.member.headers, "X-Mutation-Id": "rm"}

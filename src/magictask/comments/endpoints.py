@@ -13,8 +13,12 @@ from magictask.comments.schemas import CommentIn, CommentOut
 from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
+from magictask.workspaces.access import guests_may_write
 
-router = APIRouter(tags=["comments"], route_class=TransactionalRoute)
+# Guests may comment and react (docs/SECURITY.md, "Permission matrix"); the services check authorship.
+router = APIRouter(
+    tags=["comments"], route_class=TransactionalRoute, dependencies=[Depends(guests_may_write)]
+)
 
 
 @router.post("/tasks/{task_id}/comments", status_code=201, response_model=CommentOut)

@@ -18,9 +18,14 @@ from magictask.events.models import Event
 STREAM_PREFIX = "mt:events:"
 CONSUMER_GROUP = "rewards"
 DEAD_LETTER_STREAM = "mt:events:dead"
-# Acked entries are trimmed approximately beyond this length; the outbox sweeper re-publishes anything
-# unprocessed from PostgreSQL, so trimming can never lose an event.
-STREAM_MAXLEN = 200_000
+# Appends carry no MAXLEN: a length cap trims the oldest entries whether or not the worker has read them.
+# `events.trim` trims each partition below what its consumer group has acknowledged instead.
+# The dead-letter stream keeps its newest entries only (exact MAXLEN: it is small and rarely written); the
+# event rows stay marked dead-lettered in PostgreSQL, where `magictask dlq` finds the older ones.
+DEAD_LETTER_MAXLEN = 10_000
+# Event id -> when the outbox sweeper last re-published it (a sorted set), so that a worker lagging past the
+# grace period does not get the same backlog appended again on every sweep.
+REPUBLISHED_KEY = "mt:outbox:republished"
 
 
 def partition_for(actor_id: uuid.UUID | str | None, partitions: int) -> int:
@@ -45,16 +50,31 @@ class EventStream:
         self.redis = redis
         self.partitions = partitions
 
-    async def append(self, entries: Iterable[StreamEntry]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        count = 0
+    async def append(self, entries: Iterable[StreamEntry], *, republished_at: float | None = None) -> None:
+        """XADD each entry to its partition in one round trip. With `republished_at` (the sweeper's), the
+        appends and their re-publish marks go in one MULTI/EXEC: marked if and only if appended."""
+        pipe = self.redis.pipeline(transaction=republished_at is not None)
+        marks: dict[str, float] = {}
         for entry in entries:
             fields = {"id": str(entry.event_id), "actor": entry.actor_id or ""}
-            key = stream_key(partition_for(entry.actor_id, self.partitions))
-            pipe.xadd(key, fields, maxlen=STREAM_MAXLEN, approximate=True)  # type: ignore[arg-type]
-            count += 1
-        if count:
+            pipe.xadd(stream_key(partition_for(entry.actor_id, self.partitions)), fields)  # type: ignore[arg-type]
+            if republished_at is not None:
+                marks[str(entry.event_id)] = republished_at
+        if marks:
+            pipe.zadd(REPUBLISHED_KEY, marks)
+        if len(pipe):
             await pipe.execute()
+
+    async def republished_since(self, event_ids: Iterable[int], since: float) -> set[int]:
+        """Which of `event_ids` the sweeper re-published at or after `since` (and forget older marks)."""
+        ids = list(event_ids)
+        if not ids:
+            return set()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zremrangebyscore(REPUBLISHED_KEY, "-inf", f"({since}")
+        pipe.zmscore(REPUBLISHED_KEY, [str(i) for i in ids])
+        _, scores = await pipe.execute()
+        return {i for i, score in zip(ids, scores, strict=True) if score is not None}
 
     async def append_events(self, events: Iterable[Event]) -> None:
         await self.append(StreamEntry(e.id, str(e.actor_id) if e.actor_id else None) for e in events)
@@ -66,3 +86,8 @@ class EventStream:
             except Exception as exc:  # BUSYGROUP: it exists already
                 if "BUSYGROUP" not in str(exc):
                     raise
+
+
+async def append_dead_letter(redis: Redis, fields: dict[str, str]) -> None:
+    """Add to the dead-letter stream, keeping its newest DEAD_LETTER_MAXLEN entries."""
+    await redis.xadd(DEAD_LETTER_STREAM, fields, maxlen=DEAD_LETTER_MAXLEN, approximate=False)  # type: ignore[arg-type]

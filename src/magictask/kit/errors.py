@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from magictask.kit.unavailable import install_unavailable_handler
+
 log = logging.getLogger(__name__)
 
 
@@ -81,6 +83,13 @@ class RateLimited(AppError):
     code = "rate_limited"
 
 
+class Unavailable(AppError):
+    """A dependency is down or too slow (see `kit.unavailable`, which maps client errors to the same 503)."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "field": field}, **extra}
 
@@ -133,3 +142,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    # PostgreSQL or Redis down, paused or too slow: 503 `unavailable` instead of a 500.
+    install_unavailable_handler(app, fallback=_unexpected)

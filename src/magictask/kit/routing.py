@@ -2,18 +2,49 @@
 
 FastAPI runs the exit code of `yield` dependencies after the response is built, so a commit there could
 fail after a 200 went out. Here the commit happens before the response leaves: an error at commit time
-becomes a proper error response, and after-commit side effects run only for durable changes.
+becomes a proper error response. The after-commit side effects (stream appends, socket emits, cache
+invalidation) run only for durable changes, and only once the response has been sent: they talk to Redis,
+and a slow or stopped Redis must neither hold up nor fail a change that is already committed (the outbox
+sweeper publishes what an append missed).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTasks
 
-from magictask.db import UnitOfWork
+from magictask.db import AfterCommit, UnitOfWork
+
+# Side effects normally finish in milliseconds, and the request waits for them after its response (so a
+# client's next request sees them). A connection serves one request at a time, though: past this wait the
+# effects go on detached, and a slow Redis delays the client's next request on that connection by this much
+# at most, not by its timeouts.
+SIDE_EFFECTS_WAIT_SECONDS = 0.5
+_detached: set[asyncio.Task[None]] = set()
+
+
+def run_after_response(response: Response, side_effects: AfterCommit) -> None:
+    """Run `side_effects` once the response has been sent (behind its own background tasks)."""
+
+    async def run() -> None:
+        await side_effects()
+
+    async def run_then_let_go() -> None:
+        task = asyncio.create_task(run())
+        _detached.add(task)  # a strong reference: the loop keeps only weak ones
+        task.add_done_callback(_detached.discard)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), SIDE_EFFECTS_WAIT_SECONDS)
+
+    tasks = BackgroundTasks([response.background] if response.background is not None else [])
+    tasks.add_task(run_then_let_go)
+    response.background = tasks
 
 
 class TransactionalRoute(APIRoute):
@@ -25,7 +56,7 @@ class TransactionalRoute(APIRoute):
                 response = await handler(request)
                 uow: UnitOfWork | None = getattr(request.state, "uow", None)
                 if uow is not None:
-                    await uow.commit()
+                    run_after_response(response, await uow.commit_deferring_side_effects())
                 return response
             except BaseException:
                 uow = getattr(request.state, "uow", None)

@@ -32,7 +32,7 @@ from magictask.projects.schemas import (
     StatusOut,
     StatusUpdate,
 )
-from magictask.workspaces.access import check_role, require_member
+from magictask.workspaces.access import check_role, require_member, require_role
 from magictask.workspaces.models import WorkspaceMember
 
 DONE = "done"
@@ -187,7 +187,7 @@ async def get_project(uow: UnitOfWork, user: User, project_id: uuid.UUID) -> Pro
 async def update_project(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: ProjectUpdate, mutation_id: str | None
 ) -> ProjectOut:
-    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    project, member = await load_project_as_member(uow, project_id, user, lock=True)
     changes: dict[str, dict[str, Any]] = {}
     fields: list[str] = []
     for name in ("name", "key", "description"):
@@ -199,6 +199,9 @@ async def update_project(
         fields.append(name)
         if name != "description":
             changes[name] = {"old": old, "new": new}
+    if "key" in fields:
+        # The key prefixes every task reference (LAU-12) in links, commits and chat: renaming it breaks them.
+        check_role(member, "admin", "change a project's key")
     if fields:
         values = {name: getattr(data, name) for name in fields}
         if "key" in values and await repo.key_taken(
@@ -329,6 +332,7 @@ async def delete_status(
     uow: UnitOfWork, user: User, status_id: uuid.UUID, move_to: uuid.UUID | None, mutation_id: str | None
 ) -> None:
     status, project = await load_status_as_member(uow, status_id, user)
+    await require_role(uow.session, project.workspace_id, user.id, "admin", "delete a column")
     statuses = await repo.list_statuses(uow.session, project.id)
     _check_done_boundary_change(statuses, status)
     target: ProjectStatus | None = None

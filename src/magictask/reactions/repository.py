@@ -104,3 +104,67 @@ async def grouped(
         if target_id is not None:
             found[target_id].append(EmojiGroup(emoji, list(user_ids), first))
     return found
+
+
+@dataclass(frozen=True)
+class TargetCounts:
+    """What the reaction limits look at, read under the target's row lock."""
+
+    mine: int  # distinct emoji this user has on the target
+    distinct: int  # distinct emoji on the target, anyone's
+    emoji_used: bool  # someone already reacted with this emoji (joining a group adds no new emoji)
+
+
+async def target_counts(
+    session: AsyncSession, target_type: TargetType, target_id: uuid.UUID, user_id: uuid.UUID, emoji: str
+) -> TargetCounts:
+    column = _column(target_type)
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(Reaction.user_id == user_id),
+                func.count(func.distinct(Reaction.emoji)),
+                func.coalesce(func.bool_or(Reaction.emoji == emoji), False),
+            ).where(column == target_id)
+        )
+    ).one()
+    return TargetCounts(int(row[0]), int(row[1]), bool(row[2]))
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    emoji: str
+    count: int
+    first_user_ids: list[uuid.UUID]
+    reacted_by_me: bool
+
+
+async def group_page(
+    session: AsyncSession,
+    target_type: TargetType,
+    target_id: uuid.UUID,
+    me: uuid.UUID,
+    *,
+    offset: int,
+    limit: int,
+    users_shown: int,
+) -> list[GroupRow]:
+    """One page of a target's emoji groups, in the order each emoji was first used; each with its exact count
+    and only its first `users_shown` people (a popular emoji in a large workspace has thousands)."""
+    column = _column(target_type)
+    first_at = func.min(Reaction.created_at)
+    user_ids = func.array_agg(aggregate_order_by(Reaction.user_id, Reaction.created_at, Reaction.user_id))
+    rows = await session.execute(
+        select(
+            Reaction.emoji,
+            func.count(),
+            user_ids[1:users_shown],
+            func.bool_or(Reaction.user_id == me),
+        )
+        .where(column == target_id)
+        .group_by(Reaction.emoji)
+        .order_by(first_at, Reaction.emoji)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [GroupRow(emoji, int(count), list(ids or []), bool(mine)) for emoji, count, ids, mine in rows]

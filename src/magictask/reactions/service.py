@@ -13,10 +13,19 @@ from magictask.comments.service import require_visible_comment, require_visible_
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import NotFound
+from magictask.kit.errors import Invalid, NotFound
+from magictask.kit.pagination import PageParams, encode_cursor
+from magictask.projects.service import read_offset
 from magictask.reactions import repository
 from magictask.reactions.models import Reaction
 from magictask.reactions.schemas import ReactionGroup, ReactionOut, TargetType
+
+# Abuse limits (docs/SECURITY.md): one person cannot paint a task with every emoji there is, and a target's
+# reaction list stays a screenful.
+MAX_EMOJI_PER_PERSON = 10
+MAX_DISTINCT_EMOJI = 50
+# A group lists its first people only; its count is exact.
+USERS_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,11 @@ async def add_reaction(
     """(the reaction, True if it is new). Repeating a reaction returns the existing one and records nothing."""
     session = uow.session
     target = await resolve_target(session, user, target_type, target_id, lock=True)
+    if (
+        existing := await repository.find_reaction(session, target.type, target.id, user.id, emoji)
+    ) is not None:
+        return _out(existing, target), False
+    await check_reaction_limits(session, target, user.id, emoji)
     reaction = await repository.insert_reaction(
         session,
         workspace_id=target.workspace_id,
@@ -133,14 +147,45 @@ async def remove_reaction(
     await _record(uow, types.REACTION_REMOVED, user, target, reaction_id, emoji, mutation_id)
 
 
-async def list_reactions(
-    uow: UnitOfWork, user: User, target_type: TargetType, target_id: uuid.UUID
-) -> list[ReactionGroup]:
-    target = await resolve_target(uow.session, user, target_type, target_id)
-    groups = (await repository.grouped(uow.session, target.type, [target.id]))[target.id]
-    return [
-        ReactionGroup(
-            emoji=g.emoji, count=len(g.user_ids), user_ids=g.user_ids, reacted_by_me=user.id in g.user_ids
+async def check_reaction_limits(
+    session: AsyncSession, target: Target, user_id: uuid.UUID, emoji: str
+) -> None:
+    """422 naming `emoji` past a limit. Called with the target's row locked, so concurrent reactions to the
+    same target are counted one after the other."""
+    counts = await repository.target_counts(session, target.type, target.id, user_id, emoji)
+    if counts.mine >= MAX_EMOJI_PER_PERSON:
+        raise Invalid(
+            f"At most {MAX_EMOJI_PER_PERSON} different reactions per person on one {target.type}; "
+            "remove one first",
+            field="emoji",
+            code="reaction_limit",
         )
-        for g in groups
+    if not counts.emoji_used and counts.distinct >= MAX_DISTINCT_EMOJI:
+        raise Invalid(
+            f"At most {MAX_DISTINCT_EMOJI} different emoji on one {target.type}; react with one already there",
+            field="emoji",
+            code="reaction_limit",
+        )
+
+
+async def list_reactions(
+    uow: UnitOfWork, user: User, target_type: TargetType, target_id: uuid.UUID, page: PageParams
+) -> tuple[list[ReactionGroup], str | None]:
+    """One page of emoji groups and the cursor of the next page (None on the last)."""
+    target = await resolve_target(uow.session, user, target_type, target_id)
+    offset = read_offset(page.cursor)
+    rows = await repository.group_page(
+        uow.session,
+        target.type,
+        target.id,
+        user.id,
+        offset=offset,
+        limit=page.limit + 1,
+        users_shown=USERS_SHOWN,
+    )
+    groups = [
+        ReactionGroup(emoji=g.emoji, count=g.count, user_ids=g.first_user_ids, reacted_by_me=g.reacted_by_me)
+        for g in rows[: page.limit]
     ]
+    next_cursor = encode_cursor({"offset": offset + page.limit}) if len(rows) > page.limit else None
+    return groups, next_cursor

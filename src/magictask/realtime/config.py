@@ -36,5 +36,11 @@ class RealtimeSettings(BaseSettings):
     connect_concurrency: int = 8
     # At most this many task/project rooms per socket.
     max_views_per_socket: int = 20
+    # Abuse limits, per API process (realtime/limits.py). Generous for real use: an office behind one
+    # address reconnecting after a deploy, a person with many tabs and devices.
+    max_connects_per_ip_per_minute: int = 600
+    max_connects_per_user_per_minute: int = 120
+    max_sockets_per_user: int = 50
+    max_joins_per_user_per_minute: int = 300
     # Origins allowed to open a socket; empty means same origin only (non-browser clients have none).
     cors_allowed_origins: list[str] = []

@@ -34,6 +34,7 @@ from magictask.events.models import Event
 from magictask.realtime.auth import Authenticator, credentials, still_valid, visible_workspace
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.engine import LeanSocketIOServer
+from magictask.realtime.limits import SocketLimits, client_ip
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
 from magictask.realtime.rooms import ViewKind, parse_view, user_room, view_room, workspace_room
@@ -79,6 +80,7 @@ class Realtime:
             engineio_logger=False,
         )
         self.sessions: dict[str, SocketSession] = {}
+        self.limits = SocketLimits(self.rt)
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._authenticator: Authenticator | None = None
         self._presence: PresenceStore | None = None
@@ -136,6 +138,10 @@ class Realtime:
     # ---- connection ------------------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        # Before the token lookup: a flood from one address costs no database work.
+        refusal = self.limits.check_ip(client_ip(environ))
+        if refusal is not None:
+            raise socketio.exceptions.ConnectionRefusedError(refusal)
         secret = credentials(environ, auth, self.settings.session_cookie_name)
         if secret is None:
             raise socketio.exceptions.ConnectionRefusedError("Authentication required")
@@ -143,6 +149,10 @@ class Realtime:
         identity = await self._authenticator.identify(secret)
         if identity is None:
             raise socketio.exceptions.ConnectionRefusedError("Invalid or expired token")
+        refusal = self.limits.check_user(identity.user_id)
+        if refusal is not None:
+            raise socketio.exceptions.ConnectionRefusedError(refusal)
+        self.limits.opened(identity.user_id)
         self.sessions[sid] = SocketSession(identity.user_id, set(identity.workspace_ids), identity.token_id)
         await self.sio.enter_room(sid, user_room(identity.user_id))
         for workspace_id in identity.workspace_ids:
@@ -174,6 +184,7 @@ class Realtime:
         session = self.sessions.pop(sid, None)
         if session is None:
             return
+        self.limits.closed(session.user_id)
         for room, (kind, entity_id, _ws) in session.views.items():
             await self._leave_presence(room, kind, entity_id, session.user_id, sid)
 
@@ -192,6 +203,8 @@ class Realtime:
             return {"ok": True, "room": room, "viewers": await self.presence.viewers(room)}
         if len(session.views) >= self.rt.max_views_per_socket:
             return await self._refuse(sid, "join", data, "too_many_rooms", "Leave a room first")
+        if not self.limits.allow_join(session.user_id):
+            return await self._refuse(sid, "join", data, "rate_limited", "Too many joins; retry in a minute")
         assert self._authenticator is not None
         async with self._authenticator.gate:  # rejoins after a reconnect storm queue here too
             workspace_id = await visible_workspace(self.sessionmaker, kind, entity_id, session.user_id)

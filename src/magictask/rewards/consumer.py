@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magictask.config import Settings
 from magictask.events.models import Event
-from magictask.events.stream import CONSUMER_GROUP, DEAD_LETTER_STREAM, EventStream, stream_key
+from magictask.events.stream import CONSUMER_GROUP, EventStream, append_dead_letter, stream_key
 from magictask.kit.time import utcnow
 from magictask.rewards import metrics
 from magictask.rewards.leases import PartitionLeases
@@ -254,8 +254,8 @@ class RewardConsumer:
                 state.retry_at = time.monotonic() + delay
             return False
         log.error("event %s dead-lettered after %s attempts: %s", event_id, attempts, error)
-        await self.redis.xadd(
-            DEAD_LETTER_STREAM,
+        await append_dead_letter(
+            self.redis,
             {
                 "id": str(event_id),
                 "partition": str(partition),

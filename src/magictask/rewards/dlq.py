@@ -51,10 +51,16 @@ async def replay(session: AsyncSession, redis: Redis, stream: EventStream, event
     """Give events a fresh set of attempts and put them back on their partition. The caller commits
     before the stream append matters: the append happens last, and a lost append is swept."""
     letters = {d.event_id: d for d in await list_dead_letters(redis, limit=100_000)}
-    wanted = [letters[i] for i in event_ids if i in letters]
-    if not wanted:
+    # The stream keeps the newest DEAD_LETTER_MAXLEN letters; older ones are only marked in the database.
+    marked = set(
+        await session.scalars(
+            select(Event.id).where(Event.id.in_(event_ids), Event.dead_lettered_at.is_not(None))
+        )
+    )
+    ids = [i for i in dict.fromkeys(event_ids) if i in letters or i in marked]
+    if not ids:
         return 0
-    ids = [d.event_id for d in wanted]
+    wanted = [letters[i] for i in ids if i in letters]
     await session.execute(
         update(Event).where(Event.id.in_(ids)).values(dead_lettered_at=None, attempts=0, last_error=None)
     )
@@ -62,8 +68,9 @@ async def replay(session: AsyncSession, redis: Redis, stream: EventStream, event
     actors = {row[0]: row[1] for row in rows}
     await session.commit()
     await stream.append(StreamEntry(i, str(actors[i]) if actors.get(i) else None) for i in ids if i in actors)
-    await redis.xdel(DEAD_LETTER_STREAM, *[d.entry_id for d in wanted])
-    return len(wanted)
+    if wanted:
+        await redis.xdel(DEAD_LETTER_STREAM, *[d.entry_id for d in wanted])
+    return len(ids)
 
 
 async def drop(redis: Redis, event_id: int) -> bool:

@@ -1,8 +1,10 @@
 """The outbox sweeper: re-publishes events that committed but never reached the stream.
 
-That happens when an API process dies between its commit and its stream append. After a grace period
-(longer than normal pipeline lag) unprocessed rows are appended again; a duplicate of an event that was
-merely slow is harmless, because the worker skips events already marked processed.
+That happens when an API process dies between its commit and its stream append, or when Redis was away at
+that moment. After a grace period (longer than normal pipeline lag) unprocessed rows are appended again; a
+duplicate of an event that was merely slow is harmless, because the worker skips events already marked
+processed. Each event is re-published at most once per `retry_seconds`: a worker lagging past the grace
+period would otherwise get the same backlog appended again on every sweep, and lag further behind.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,10 +23,16 @@ from magictask.events.stream import EventStream, StreamEntry
 log = logging.getLogger(__name__)
 
 SWEEPER_LOCK_ID = 7_246_002
+# An event still unprocessed this long after its last re-publish is re-published again.
+DEFAULT_RETRY_SECONDS = 300.0
 
 
 async def sweep_once(
-    session: AsyncSession, stream: EventStream, grace_seconds: float, limit: int = 5000
+    session: AsyncSession,
+    stream: EventStream,
+    grace_seconds: float,
+    limit: int = 5000,
+    retry_seconds: float = DEFAULT_RETRY_SECONDS,
 ) -> int:
     """One pass; only the worker holding the advisory lock sweeps, so workers don't double-publish."""
     if not await session.scalar(text("select pg_try_advisory_xact_lock(:id)"), {"id": SWEEPER_LOCK_ID}):
@@ -41,10 +50,17 @@ async def sweep_once(
             .limit(limit)
         )
     ).all()
-    if rows:
-        await stream.append(StreamEntry(event_id, str(actor) if actor else None) for event_id, actor in rows)
-        log.warning("outbox sweeper re-published %d unprocessed events", len(rows))
-    return len(rows)
+    now = time.time()
+    recent = await stream.republished_since((event_id for event_id, _ in rows), since=now - retry_seconds)
+    entries = [
+        StreamEntry(event_id, str(actor) if actor else None)
+        for event_id, actor in rows
+        if event_id not in recent
+    ]
+    if entries:
+        await stream.append(entries, republished_at=now)
+        log.warning("outbox sweeper re-published %d unprocessed events", len(entries))
+    return len(entries)
 
 
 async def run_sweeper(
@@ -52,12 +68,13 @@ async def run_sweeper(
     stream: EventStream,
     grace_seconds: float,
     stop: asyncio.Event,
+    retry_seconds: float = DEFAULT_RETRY_SECONDS,
 ) -> None:
     interval = max(1.0, grace_seconds / 3)
     while not stop.is_set():
         try:
             async with sessionmaker() as session:
-                await sweep_once(session, stream, grace_seconds)
+                await sweep_once(session, stream, grace_seconds, retry_seconds=retry_seconds)
                 await session.commit()
         except Exception:
             log.exception("outbox sweep failed; will retry")

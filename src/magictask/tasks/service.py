@@ -25,7 +25,7 @@ from magictask.tasks.completion import completion_payload
 from magictask.tasks.models import Task
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskComplete, TaskCreate, TaskOut, TaskReopen, TaskUpdate
-from magictask.workspaces.access import require_member
+from magictask.workspaces.access import require_member, require_role
 
 DONE = "done"
 
@@ -542,9 +542,12 @@ async def reopen_task(
 async def delete_task(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, if_match: str | None, mutation_id: str | None
 ) -> None:
-    """Delete the task (its comments and reactions go with it); its subtasks stay, without a parent."""
+    """Delete the task (its comments and reactions go with it); its subtasks stay, without a parent. Its
+    creator may, and an admin or owner may delete anyone's."""
     loaded = await _load_task(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
+    if task.created_by != user.id:
+        await require_role(uow.session, task.workspace_id, user.id, "admin", "delete someone else's task")
     await _check_version(uow, loaded, parse_if_match(if_match))
     payload = {
         "number": task.number,

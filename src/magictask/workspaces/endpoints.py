@@ -12,6 +12,7 @@ from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.workspaces import service
+from magictask.workspaces.access import guests_may_write
 from magictask.workspaces.models import Team
 from magictask.workspaces.schemas import (
     InviteAccepted,
@@ -102,6 +103,7 @@ async def change_member_role(
     "/workspaces/{workspace_id}/members/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    dependencies=[Depends(guests_may_write)],  # a guest may leave; removing others needs an admin
 )
 async def remove_member(
     workspace_id: uuid.UUID, user_id: uuid.UUID, user: CurrentUser, uow: Uow, mutation_id: MutationId

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from magictask.db import Base, TimestampMixin
 
-ROLES = ("owner", "admin", "member")
+ROLES = ("owner", "admin", "member", "guest")
 
 
 class Workspace(TimestampMixin, Base):
@@ -34,7 +34,7 @@ class WorkspaceMember(Base):
     joined_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint("role in ('owner','admin','member')", name="role"),
+        CheckConstraint("role in ('owner','admin','member','guest')", name="role"),
         Index("ix_workspace_members_user", "user_id"),
     )
 
@@ -56,7 +56,7 @@ class Invite(Base):
     accepted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]
 
-    __table_args__ = (CheckConstraint("role in ('admin','member')", name="role"),)
+    __table_args__ = (CheckConstraint("role in ('admin','member','guest')", name="role"),)
 
 
 class Team(Base):

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from magictask.accounts.schemas import PatchModel, TimezoneName
 
-Role = Literal["owner", "admin", "member"]
-InviteRole = Literal["admin", "member"]
+Role = Literal["owner", "admin", "member", "guest"]
+InviteRole = Literal["admin", "member", "guest"]
 InviteStatus = Literal["pending", "accepted", "revoked", "expired"]
 WorkspaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -19,13 +19,13 @@ TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 def as_role(value: str) -> Role:
     """A role read from the database (its check constraint already guarantees the value)."""
-    if value not in ("owner", "admin", "member"):
+    if value not in ("owner", "admin", "member", "guest"):
         raise ValueError(f"unknown role {value!r}")
     return cast(Role, value)
 
 
 def as_invite_role(value: str) -> InviteRole:
-    if value not in ("admin", "member"):
+    if value not in ("admin", "member", "guest"):
         raise ValueError(f"unknown invite role {value!r}")
     return cast(InviteRole, value)
 
