@@ -78,7 +78,9 @@ async def test_bounds_never_above_the_original_never_below_zero_and_a_change(
     assert error(await correct(client, crew.admin, ledger_id, 5, "x" * 501), 422)["field"] == "reason"
     r = await client.post(url(ledger_id), json={"xp": 5}, headers=crew.admin.headers)
     assert error(r, 422)["field"] == "reason"
-    r = await client.post(url(ledger_id), json={"xp": 5, "reason": "r", "bonus": 1}, headers=crew.admin.headers)
+    r = await client.post(
+        url(ledger_id), json={"xp": 5, "reason": "r", "bonus": 1}, headers=crew.admin.headers
+    )
     assert error(r, 422)["field"] == "bonus"
     assert error(await correct(client, crew.admin, 0, 5), 422)["field"] == "ledger_id"
 
