@@ -8,29 +8,28 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from magictask.analytics.anomalies import rules
 from magictask.comments.schemas import UserRef
 
 
 class Thresholds(BaseModel):
     """The cut-offs in force (see `analytics/anomalies/rules.py` and docs/LEADERBOARDS.md)."""
 
-    min_completions: int = Field(rules.MIN_COMPLETIONS, description="Estimated completions to be compared")
-    min_members: int = Field(rules.MIN_MEMBERS, description="Members compared before anyone is an outlier")
-    outlier_z: float = Field(rules.OUTLIER_Z, description="Modified z-score (median/MAD) beyond which")
-    outlier_ratio: float = Field(rules.OUTLIER_RATIO, description="And at least this many times the median")
+    min_completions: int = Field(description="Estimated completions to be compared")
+    min_members: int = Field(description="Members compared before anyone is an outlier")
+    outlier_z: float = Field(description="Modified z-score (median/MAD) beyond which")
+    outlier_ratio: float = Field(description="And at least this many times the median")
     pair_min_each_way: int = Field(
         description="Reactions + mentions each way in this window (10 per 30 days)"
     )
-    inflation_days: int = Field(rules.INFLATION_DAYS, description="Days compared before/after a change")
-    inflation_min_tasks: int = Field(rules.INFLATION_MIN_TASKS, description="Estimated tasks on each side")
-    inflation_ratio: float = Field(rules.INFLATION_RATIO, description="Mean estimate after / before")
-    inflation_min_points: float = Field(rules.INFLATION_MIN_POINTS, description="And at least this rise")
-    instant_seconds: int = Field(rules.INSTANT_SECONDS, description="Faster completions earn 0 XP")
-    near_instant_seconds: int = Field(rules.NEAR_INSTANT_SECONDS, description="'Just past' ends here")
-    near_instant_min: int = Field(rules.NEAR_INSTANT_MIN, description="Such completions per member")
-    near_instant_share: float = Field(rules.NEAR_INSTANT_SHARE, description="Of the member's completions")
-    evidence_limit: int = Field(rules.EVIDENCE_LIMIT, description="Evidence rows kept per list")
+    inflation_days: int = Field(description="Days compared before/after a change")
+    inflation_min_tasks: int = Field(description="Estimated tasks on each side")
+    inflation_ratio: float = Field(description="Mean estimate after / before")
+    inflation_min_points: float = Field(description="And at least this rise")
+    instant_seconds: int = Field(description="Faster completions earn 0 XP")
+    near_instant_seconds: int = Field(description="'Just past' ends here")
+    near_instant_min: int = Field(description="Such completions per member")
+    near_instant_share: float = Field(description="Of the member's completions")
+    evidence_limit: int = Field(description="Evidence rows kept per list")
 
 
 class CompletionEvidence(BaseModel):

@@ -232,6 +232,25 @@ async def _near_instant(
     ]
 
 
+def thresholds(days: int) -> Thresholds:
+    return Thresholds(
+        min_completions=rules.MIN_COMPLETIONS,
+        min_members=rules.MIN_MEMBERS,
+        outlier_z=rules.OUTLIER_Z,
+        outlier_ratio=rules.OUTLIER_RATIO,
+        pair_min_each_way=rules.pair_threshold(days),
+        inflation_days=rules.INFLATION_DAYS,
+        inflation_min_tasks=rules.INFLATION_MIN_TASKS,
+        inflation_ratio=rules.INFLATION_RATIO,
+        inflation_min_points=rules.INFLATION_MIN_POINTS,
+        instant_seconds=rules.INSTANT_SECONDS,
+        near_instant_seconds=rules.NEAR_INSTANT_SECONDS,
+        near_instant_min=rules.NEAR_INSTANT_MIN,
+        near_instant_share=rules.NEAR_INSTANT_SHARE,
+        evidence_limit=rules.EVIDENCE_LIMIT,
+    )
+
+
 async def get_anomalies(
     session: AsyncSession,
     reads: ReadDatabase,
@@ -260,6 +279,6 @@ async def get_anomalies(
         days=days,
         start=start,
         end=end,
-        thresholds=Thresholds(pair_min_each_way=rules.pair_threshold(days)),
+        thresholds=thresholds(days),
         findings=await reads.run(read),
     )
