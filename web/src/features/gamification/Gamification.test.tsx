@@ -68,12 +68,15 @@ describe("Achievements", () => {
   });
 });
 
+/** The review fields of an award nobody corrected or flagged. */
+const unreviewed = (xp: number) => ({ board_xp: xp, corrected_xp: null, corrects_id: null, corrections: [], flags: [] });
+
 describe("Streak calendar", () => {
   it("sums XP per local day, marks freeze days, and draws today's cell", () => {
     const now = new Date();
     const items = [
-      { id: 1, event_id: 1, event_type: "task.completed", role: "actor", xp: 40, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: { streak: { days: 3, freezes_used: 1 } } },
-      { id: 2, event_id: 2, event_type: "comment.created", role: "actor", xp: 8, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: {} },
+      { id: 1, event_id: 1, event_type: "task.completed", role: "actor", xp: 40, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: { streak: { days: 3, freezes_used: 1 } }, ...unreviewed(40) },
+      { id: 2, event_id: 2, event_type: "comment.created", role: "actor", xp: 8, workspace_id: null, task_id: null, occurred_at: now.toISOString(), explanation: {}, ...unreviewed(8) },
     ];
     const { xp, freezes } = dailyXp(items);
     const key = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
