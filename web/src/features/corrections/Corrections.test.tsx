@@ -62,6 +62,12 @@ describe("XP history with reviews", () => {
     expect(screen.queryByRole("button", { name: "Correct" })).toBeNull();
   });
 
+  it("leaves out the 0 XP rows of review events, which are never scored", () => {
+    serve("member");
+    renderWithProviders(<XpHistoryList items={[award({ id: 8, event_type: "xp.flagged", xp: 0, board_xp: 0 }), award()]} />);
+    expect(screen.getAllByTestId("xp-row").map((r) => r.dataset.ledgerId)).toEqual(["7"]);
+  });
+
   it("lets a member flag an award with a reason, never correct it", async () => {
     const calls = serve("member", {
       "POST /api/v1/xp/awards/{id}/flags": () => [201, { id: 4, status: "open" }],

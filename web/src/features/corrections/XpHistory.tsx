@@ -122,16 +122,20 @@ export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open:
   );
 }
 
+/** Events recorded for the activity log that never earn anything: a ledger row of theirs (0 XP) is noise. */
+const NEVER_SCORED = new Set(["xp.flagged", "xp.flag_resolved"]);
+
 /** "Where the XP came from": a person's awards, newest first, with their corrections and flags. */
 export function XpHistoryList({ items, limit = 50, empty = "No XP yet." }: { items: LedgerItem[]; limit?: number; empty?: string }) {
   const [openRow, setOpenRow] = useState<number | null>(null);
   const abilities = useAbilities();
+  const shown = items.filter((it) => !(NEVER_SCORED.has(it.event_type) && it.xp === 0));
   return (
     <>
-      {items.slice(0, limit).map((it) => (
+      {shown.slice(0, limit).map((it) => (
         <XpRow key={it.id} it={it} open={openRow === it.id} onToggle={() => setOpenRow(openRow === it.id ? null : it.id)} abilities={abilities} />
       ))}
-      {items.length === 0 && (
+      {shown.length === 0 && (
         <p className="muted" style={{ padding: 16 }}>
           {empty}
         </p>
