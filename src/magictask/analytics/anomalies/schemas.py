@@ -12,7 +12,7 @@ from magictask.comments.schemas import UserRef
 
 
 class Thresholds(BaseModel):
-    """The cut-offs in force (see `analytics/anomalies/rules.py` and docs/LEADERBOARDS.md)."""
+    """The cut-offs in force (see `analytics/anomalies/rules.py` and docs/CORRECTIONS.md)."""
 
     min_completions: int = Field(description="Estimated completions to be compared")
     min_members: int = Field(description="Members compared before anyone is an outlier")
