@@ -2905,7 +2905,7 @@ export interface components {
         };
         /**
          * Thresholds
-         * @description The cut-offs in force (see `analytics/anomalies/rules.py` and docs/LEADERBOARDS.md).
+         * @description The cut-offs in force (see `analytics/anomalies/rules.py` and docs/CORRECTIONS.md).
          */
         Thresholds: {
             /**
