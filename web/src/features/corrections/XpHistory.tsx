@@ -122,14 +122,15 @@ export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open:
   );
 }
 
-/** Events recorded for the activity log that never earn anything: a ledger row of theirs (0 XP) is noise. */
-const NEVER_SCORED = new Set(["xp.flagged", "xp.flag_resolved"]);
+/** Events recorded for the activity log that never earn anything: a ledger row of theirs (0 XP) is noise.
+ * `xp.adjusted` earns its admin nothing either: only the recipient's row (with `corrects_id`) counts. */
+const NEVER_SCORED = new Set(["xp.flagged", "xp.flag_resolved", "xp.adjusted"]);
 
 /** "Where the XP came from": a person's awards, newest first, with their corrections and flags. */
 export function XpHistoryList({ items, limit = 50, empty = "No XP yet." }: { items: LedgerItem[]; limit?: number; empty?: string }) {
   const [openRow, setOpenRow] = useState<number | null>(null);
   const abilities = useAbilities();
-  const shown = items.filter((it) => !(NEVER_SCORED.has(it.event_type) && it.xp === 0));
+  const shown = items.filter((it) => !(NEVER_SCORED.has(it.event_type) && it.xp === 0 && it.corrects_id == null));
   return (
     <>
       {shown.slice(0, limit).map((it) => (
