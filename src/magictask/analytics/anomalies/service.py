@@ -260,7 +260,9 @@ async def get_anomalies(
     now: datetime | None = None,
 ) -> AnomaliesOut:
     await check_can_view_analytics(session, user, workspace_id)
-    end = now or utcnow()
+    # The window ends at the end of the current minute: the same answer for a minute (two reads a moment
+    # apart agree, and it can be cached), and nothing recorded so far is left out.
+    end = (now or utcnow()).replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = end - timedelta(days=days)
 
     async def read(conn: AsyncConnection) -> list[Finding]:
