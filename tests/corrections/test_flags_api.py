@@ -3,6 +3,7 @@ and adjust (a correction linked to the flag), and who sees flags in the activity
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -191,3 +192,19 @@ async def test_flags_show_in_the_activity_log_only_to_admins_and_the_people_conc
     shown = await seen(bystander)
     assert not review & shown
     assert "xp.adjusted" in shown  # corrections are the public audit trail
+
+
+async def test_two_admins_resolving_at_once_resolve_it_once(
+    client: httpx.AsyncClient, crew: Crew, db_engine: AsyncEngine
+) -> None:
+    ledger_id = await award(db_engine, crew.member.id, crew.workspace_id, xp=30)
+    f = ok(await flag(client, crew.peer, ledger_id), 201)
+    a, b = await asyncio.gather(
+        resolve(client, crew.admin, f["id"], action="adjust", xp=10, note="Trim"),
+        resolve(client, crew.owner, f["id"], action="dismiss", note="Fine"),
+    )
+    assert sorted([a.status_code, b.status_code]) == [200, 409], (a.text, b.text)
+    resolved = await rows(db_engine, "select * from events where type = 'xp.flag_resolved'")
+    assert len(resolved) == 1
+    adjustments = await rows(db_engine, "select * from xp_adjustments")
+    assert len(adjustments) == (1 if a.status_code == 200 else 0)
