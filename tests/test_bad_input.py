@@ -52,8 +52,8 @@ async def api(app: FastAPI, db_engine: AsyncEngine, redis: Redis) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
-async def me(api: httpx.AsyncClient) -> Tenant:
-    return await make_tenant(api, "A")
+async def me(api: httpx.AsyncClient, db_engine: AsyncEngine) -> Tenant:
+    return await make_tenant(api, "A", db_engine)
 
 
 def leaves(

@@ -30,7 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from magictask.kit.openapi import api_routes
 from tests.helpers import Account, add_member, create_project, create_task, create_workspace, ok, signup
-from tests.test_tenant_isolation import API, Operation, call, empty_database_client, load_operations
+from tests.test_tenant_isolation import (
+    API,
+    Operation,
+    call,
+    empty_database_client,
+    load_operations,
+    make_award,
+)
 
 ROLES = ("owner", "admin", "member", "guest")
 MATRIX_DOC = Path(__file__).parent.parent / "docs" / "SECURITY.md"
@@ -94,6 +101,7 @@ class Workspace:
     client: httpx.AsyncClient
     people: dict[str, Account]
     ids: dict[str, str]
+    engine: AsyncEngine
 
     @property
     def owner(self) -> Account:
@@ -106,7 +114,7 @@ class Workspace:
         return person
 
 
-async def make_workspace(client: httpx.AsyncClient) -> Workspace:
+async def make_workspace(client: httpx.AsyncClient, engine: AsyncEngine) -> Workspace:
     people = {"owner": await signup(client, name="Olga Owner")}
     ws = await create_workspace(client, people["owner"], name="Matrix")
     for role in ("admin", "member", "guest"):
@@ -130,7 +138,7 @@ async def make_workspace(client: httpx.AsyncClient) -> Workspace:
         "user_id": people["member"].id,
         "emoji": EMOJI,
     }
-    return Workspace(client, people, ids)
+    return Workspace(client, people, ids, engine)
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +148,8 @@ async def api(app: FastAPI, db_engine: AsyncEngine, redis: Redis) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
-async def workspace(api: httpx.AsyncClient) -> Workspace:
-    return await make_workspace(api)
+async def workspace(api: httpx.AsyncClient, db_engine: AsyncEngine) -> Workspace:
+    return await make_workspace(api, db_engine)
 
 
 # ---- fresh objects for each call ------------------------------------------------------------------------
@@ -191,6 +199,12 @@ async def fresh_path_values(
         )
         r = await c.post(f"{API}/{target}/reactions", json={"emoji": EMOJI}, headers=actor.headers)
         assert r.status_code in (200, 201), r.text
+    if "{ledger_id}" in path or "{flag_id}" in path:  # a member's award (written as the worker would)
+        ids["ledger_id"] = str(await make_award(w.engine, w.people["member"].id, ids["workspace_id"]))
+    if "{flag_id}" in path:
+        url = f"{API}/xp/awards/{ids['ledger_id']}/flags"
+        flag = ok(await c.post(url, json={"reason": "Please check"}, headers=w.people["member"].headers), 201)
+        ids["flag_id"] = str(flag["id"])
     if path == f"{API}/workspaces/{{workspace_id}}" and method == "DELETE" and actor is w.owner:
         ids["workspace_id"] = (await create_workspace(c, w.owner, name="Doomed"))["id"]
     return ids
@@ -212,6 +226,10 @@ def body_values(w: Workspace) -> dict[str, Any]:
         "key": unique_key(),
         "email": f"someone{next(_unique)}@example.com",
         "body": "a comment",
+        "xp": 1,  # a correction: below the award's 5
+        "reason": "Checked against the work",
+        "action": "adjust",  # with the xp above
+        "note": "Looks right",
     }
 
 

@@ -184,7 +184,37 @@ class Tenant:
 EMOJI = "🎉"
 
 
-async def make_tenant(client: httpx.AsyncClient, label: str) -> Tenant:
+# Path ids that are integers (XP ledger rows, flags): a random one is a large number, and they are left out
+# of `all_ids` (a short number would be found inside any row).
+INTEGER_IDS = ("ledger_id", "flag_id")
+UNKNOWN_INTEGER_ID = str(2**62)
+
+
+async def make_award(engine: AsyncEngine, user_id: str, workspace_id: str) -> int:
+    """A processed event and its XP ledger row, as the reward worker would have written them."""
+    params = {"u": uuid.UUID(user_id), "w": uuid.UUID(workspace_id)}
+    async with engine.begin() as conn:
+        event_id = (
+            await conn.execute(
+                text(
+                    "insert into events (type, actor_id, workspace_id, subject_type, subject_id, processed_at) "
+                    "values ('comment.created', :u, :w, 'comment', 'x', now()) returning id"
+                ),
+                params,
+            )
+        ).scalar_one()
+        ledger_id = await conn.execute(
+            text(
+                "insert into xp_ledger (event_id, user_id, workspace_id, event_type, role, delta, board_delta, "
+                "explanation, occurred_at) values (:e, :u, :w, 'comment.created', 'actor', 5, 5, '{}', now()) "
+                "returning id"
+            ),
+            {**params, "e": event_id},
+        )
+        return int(ledger_id.scalar_one())
+
+
+async def make_tenant(client: httpx.AsyncClient, label: str, engine: AsyncEngine) -> Tenant:
     owner = await signup(client, name=f"{label} Owner")
     member = await signup(client, name=f"{label} Member")
     ws = await create_workspace(client, owner, name=f"Workspace {label}")
@@ -218,6 +248,13 @@ async def make_tenant(client: httpx.AsyncClient, label: str) -> Tenant:
     )
     token = ok(await client.post(f"{API}/me/tokens", json={"name": "ci"}, headers=member.headers), 201)
     session = ok(await client.get(f"{API}/me/sessions", headers=member.headers))[0]
+    ledger_id = await make_award(engine, member.id, ws["id"])
+    flag = ok(
+        await client.post(
+            f"{API}/xp/awards/{ledger_id}/flags", json={"reason": "Check"}, headers=member.headers
+        ),
+        201,
+    )
     ids = {
         "workspace_id": ws["id"],
         "project_id": project["id"],
@@ -233,9 +270,11 @@ async def make_tenant(client: httpx.AsyncClient, label: str) -> Tenant:
         "session_id": session["id"],
         "emoji": EMOJI,
         "other_task_id": other["id"],
+        "ledger_id": str(ledger_id),
+        "flag_id": str(flag["id"]),
     }
     tenant = Tenant(owner, member, ids, statuses=status_ids)
-    tenant.all_ids = {v for k, v in ids.items() if k not in ("emoji", "token")} | {
+    tenant.all_ids = {v for k, v in ids.items() if k not in ("emoji", "token", *INTEGER_IDS)} | {
         owner.id,
         subtask["id"],
         *status_ids,
@@ -337,8 +376,8 @@ async def api(app: FastAPI, db_engine: AsyncEngine, redis: Redis) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
-async def tenants(api: httpx.AsyncClient) -> tuple[Tenant, Tenant]:
-    return await make_tenant(api, "A"), await make_tenant(api, "B")
+async def tenants(api: httpx.AsyncClient, db_engine: AsyncEngine) -> tuple[Tenant, Tenant]:
+    return await make_tenant(api, "A", db_engine), await make_tenant(api, "B", db_engine)
 
 
 async def _version(client: httpx.AsyncClient, tenant: Tenant) -> int:
@@ -378,6 +417,7 @@ async def test_another_workspaces_ids_are_404_on_every_route_and_change_nothing(
             # Indistinguishable from an id that does not exist.
             fake = {p: str(uuid.uuid4()) if p not in ("emoji", "token") else v for p, v in a.ids.items()}
             fake["token"] = "x" * 43
+            fake.update(dict.fromkeys(INTEGER_IDS, UNKNOWN_INTEGER_ID))
             r2 = await call(
                 api,
                 op,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from magictask.accounts.endpoints import router as accounts_router
 from magictask.analytics.endpoints import router as analytics_router
 from magictask.comments.endpoints import router as comments_router
+from magictask.corrections.endpoints import router as corrections_router
 from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.kit.text_input import check_storable_input
@@ -34,5 +35,6 @@ api_router.include_router(comments_router)
 api_router.include_router(reactions_router)
 api_router.include_router(activity_router)
 api_router.include_router(rewards_router)
+api_router.include_router(corrections_router)
 api_router.include_router(leaderboards_router)
 api_router.include_router(analytics_router)

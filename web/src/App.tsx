@@ -20,6 +20,7 @@ import { AchievementsPage } from "./features/gamification/AchievementsPage";
 const ProfilePage = lazy(() => import("./features/gamification/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const AnalyticsPage = lazy(() => import("./features/insights/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
 import { LeaderboardPage } from "./features/insights/LeaderboardPage";
+import { MemberXpPage } from "./features/corrections/MemberXpPage";
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";
@@ -94,6 +95,7 @@ export function App() {
             <Route path="p/:pid/board" element={<BoardPage />} />
             <Route path="p/:pid/list" element={<ListPage />} />
             <Route path="members" element={<MembersPage />} />
+            <Route path="members/:uid" element={<MemberXpPage />} />
             <Route path="settings" element={<WorkspaceSettingsPage />} />
             <Route path="account" element={<UserSettingsPage />} />
             <Route path="achievements" element={<AchievementsPage />} />

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.analytics import service
+from magictask.analytics.anomalies import service as anomalies
+from magictask.analytics.anomalies.schemas import AnomaliesOut
 from magictask.analytics.schemas import ActivityOut, GamificationOut, RetentionOut
 from magictask.deps import Uow
 from magictask.kit.routing import TransactionalRoute
@@ -54,3 +56,17 @@ async def gamification(
     """Gamification on versus off, side by side: activity on whole days in each state, and retention of
     the members who joined in each state."""
     return await service.get_gamification_comparison(uow.session, reads, user, workspace_id)
+
+
+@router.get("/workspaces/{workspace_id}/analytics/anomalies", response_model=AnomaliesOut)
+async def anomaly_view(
+    workspace_id: uuid.UUID,
+    user: CurrentUser,
+    uow: Uow,
+    reads: ReadDb,
+    days: Annotated[int, Query(ge=1, le=366, description="The window: the last N days up to now")] = 30,
+) -> AnomaliesOut:
+    """Patterns that suggest XP is being gamed, each with its evidence rows: members whose XP per completed
+    point is an outlier, pairs trading reactions/mentions, estimate inflation after a weights change, and
+    completions just past the instant-completion cutoff. Thresholds are in the response."""
+    return await anomalies.get_anomalies(uow.session, reads, user, workspace_id, days)

@@ -15,7 +15,7 @@ from magictask.events.schemas import ActivityItem
 from magictask.events.types import ALL
 from magictask.kit.errors import Invalid
 from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
-from magictask.workspaces.access import require_member
+from magictask.workspaces.access import ROLE_RANK, require_member
 
 MAX_TYPE_FILTERS = 25
 
@@ -65,13 +65,14 @@ def _page(rows: list[tuple[Event, str | None]], limit: int) -> Page[ActivityItem
 async def workspace_activity(
     uow: UnitOfWork, user: User, workspace_id: uuid.UUID, params: PageParams, types: Sequence[str] | None
 ) -> Page[ActivityItem]:
-    await require_member(uow.session, workspace_id, user.id)
+    member = await require_member(uow.session, workspace_id, user.id)
     rows = await repository.workspace_activity(
         uow.session,
         workspace_id,
         types=check_types(types),
         before_id=_before_id(params),
         limit=params.limit + 1,
+        restricted_to=None if ROLE_RANK[member.role] >= ROLE_RANK["admin"] else user.id,
     )
     return _page(rows, params.limit)
 

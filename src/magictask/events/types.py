@@ -29,6 +29,13 @@ WORKSPACE_UPDATED: Final = "workspace.updated"
 PROJECT_CREATED: Final = "project.created"
 PROJECT_UPDATED: Final = "project.updated"
 PROJECT_DELETED: Final = "project.deleted"
+# An admin corrected an award (payload: user_id, ledger_id, adjustment_id, delta, board_delta, previous_xp, xp,
+# reason, original_event_type); the reward worker turns it into the explained ledger row (corrects_id).
+XP_ADJUSTED: Final = "xp.adjusted"
+# A member asked admins to review an award, and an admin dismissed or adjusted it: recorded for the
+# activity feed, never scored (payload: flag_id, ledger_id, award_user_id, flagged_by[, status]).
+XP_FLAGGED: Final = "xp.flagged"
+XP_FLAG_RESOLVED: Final = "xp.flag_resolved"
 
 ALL: Final = frozenset(
     {
@@ -37,5 +44,6 @@ ALL: Final = frozenset(
         REACTION_ADDED, REACTION_REMOVED, USER_LOGIN, USER_UPDATED, INVITE_ACCEPTED,
         MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_CHANGED,
         WORKSPACE_CREATED, WORKSPACE_UPDATED, PROJECT_CREATED, PROJECT_UPDATED, PROJECT_DELETED,
+        XP_ADJUSTED, XP_FLAGGED, XP_FLAG_RESOLVED,
     }
 )  # fmt: skip

@@ -44,6 +44,15 @@ WORKSPACE_WIDE = {
 }
 
 
+# Reviews of XP awards: the people concerned hear about them in their own rooms (never the workspace room:
+# flags are for the award's owner, the flagger and admins only). Payload keys naming those people.
+REVIEW_NOTIFICATIONS = {
+    types.XP_ADJUSTED: ("xp_adjusted", ("user_id",)),
+    types.XP_FLAGGED: ("xp_flagged", ("award_user_id",)),
+    types.XP_FLAG_RESOLVED: ("xp_flag_resolved", ("award_user_id", "flagged_by")),
+}
+
+
 @dataclass(frozen=True)
 class CommittedEvent:
     """A snapshot of a committed event row, plus the version of the entity it changed."""
@@ -144,6 +153,14 @@ def plan_for(ev: CommittedEvent, max_bytes: int = 4096) -> Plan:
         if mentioned and mentioned != ev.actor_id:
             data = envelope(ev, max_bytes, kind="mention")
             plan.emissions.append(Emission("notification", (user_room(mentioned),), data))
+    elif ev.type in REVIEW_NOTIFICATIONS:
+        kind, keys = REVIEW_NOTIFICATIONS[ev.type]
+        people = dict.fromkeys(
+            str(p) for p in (ev.payload.get(k) for k in keys) if p and str(p) != ev.actor_id
+        )
+        if people:
+            data = envelope(ev, max_bytes, kind=kind)
+            plan.emissions.append(Emission("notification", tuple(user_room(p) for p in people), data))
     elif ev.type == types.WORKSPACE_CREATED and ev.actor_id and ev.workspace_id:
         plan.grants.append(MembershipChange(ev.actor_id, ev.workspace_id))
     elif ev.type in WORKSPACE_WIDE and workspace and ev.workspace_id:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
+from magictask.corrections.service import Review, reviews_for
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
@@ -19,6 +20,7 @@ from magictask.rewards import repository as repo
 from magictask.rewards.models import WorkspaceScoring
 from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut, StreakOut
 from magictask.rewards.scoring import achievements as ach
+from magictask.rewards.scoring.explain import stored_explanation
 from magictask.rewards.scoring.levels import progress as level_progress
 from magictask.rewards.scoring.streaks import current_streak
 from magictask.rewards.scoring.weights import STANDARD, ScoringWeights
@@ -69,21 +71,30 @@ async def xp_history(
         raise Invalid("cursor is not valid", field="cursor")
     query = repo.ledger_page_query(user_id, shared, viewer.id == user_id, before).limit(page.limit + 1)
     rows = list(await session.scalars(query))
-    items = [
-        LedgerItem(
-            id=r.id,
-            event_id=r.event_id,
-            event_type=r.event_type,
-            role=r.role,
-            xp=r.delta,
-            board_xp=r.board_delta,
-            workspace_id=r.workspace_id,
-            task_id=r.task_id,
-            occurred_at=r.occurred_at,
-            explanation=r.explanation,
+    reviews = await reviews_for(session, viewer.id, rows[: page.limit])
+    items = []
+    for r in rows[: page.limit]:
+        review = reviews.get(r.id) or Review()
+        items.append(
+            LedgerItem(
+                id=r.id,
+                event_id=r.event_id,
+                event_type=r.event_type,
+                role=r.role,
+                xp=r.delta,
+                board_xp=r.board_delta,
+                corrected_xp=review.corrected_xp,
+                corrects_id=r.corrects_id,
+                workspace_id=r.workspace_id,
+                task_id=r.task_id,
+                occurred_at=r.occurred_at,
+                explanation=stored_explanation(
+                    r.explanation, event_type=r.event_type, role=r.role, xp=r.delta
+                ),
+                corrections=review.corrections,
+                flags=review.flags,
+            )
         )
-        for r in rows[: page.limit]
-    ]
     next_cursor = encode_cursor({"before": rows[page.limit - 1].id}) if len(rows) > page.limit else None
     return Page(items=items, next_cursor=next_cursor)
 

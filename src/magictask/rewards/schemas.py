@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from magictask.corrections.schemas import CorrectionOut, FlagOut
 from magictask.rewards.scoring import Explanation
 from magictask.rewards.scoring.weights import ScoringWeights
 
@@ -31,12 +32,22 @@ class LedgerItem(BaseModel):
     event_id: int
     event_type: str
     role: str
-    xp: int = Field(description="Profile XP: priced with the platform's standard model")
-    board_xp: int = Field(description="The same award priced with the workspace's weights: its board only")
+    xp: int = Field(
+        description="Profile XP this row gave, priced with the standard model (as written; corrections are rows of their own)"
+    )
+    board_xp: int = Field(description="The same award priced with its workspace's weights (its board)")
+    corrected_xp: int | None = Field(
+        description="The award's value after admins' corrections; null: never corrected"
+    )
+    corrects_id: int | None = Field(description="On a correction row: the award it corrects")
     workspace_id: uuid.UUID | None
     task_id: uuid.UUID | None
     occurred_at: datetime
     explanation: Explanation
+    corrections: list[CorrectionOut] = Field(description="Admins' corrections of this award, oldest first")
+    flags: list[FlagOut] = Field(
+        description="Review flags on this award the viewer may see (the owner, the flagger, admins)"
+    )
 
 
 class AchievementOut(BaseModel):

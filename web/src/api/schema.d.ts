@@ -809,6 +809,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/analytics/anomalies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Anomaly View
+         * @description Patterns that suggest XP is being gamed, each with its evidence rows: members whose XP per completed
+         *     point is an outlier, pairs trading reactions/mentions, estimate inflation after a weights change, and
+         *     completions just past the instant-completion cutoff. Thresholds are in the response.
+         */
+        get: operations["anomaly_view_api_v1_workspaces__workspace_id__analytics_anomalies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/analytics/gamification": {
         parameters: {
             query?: never;
@@ -1019,6 +1041,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/xp-flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Queue
+         * @description The workspace's flagged awards, newest first, each with the award (admins).
+         */
+        get: operations["review_queue_api_v1_workspaces__workspace_id__xp_flags_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/xp-flags/{flag_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Flag
+         * @description Dismiss a flag, or `adjust`: correct the award to `xp` through it (admins).
+         */
+        post: operations["resolve_flag_api_v1_xp_flags__flag_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/xp/awards/{ledger_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct Award
+         * @description Set an award's value (admins and owners of its workspace): 0 <= xp <= what it originally gave.
+         *     The person's ledger gets an explained correction row from the reward worker, live.
+         */
+        post: operations["correct_award_api_v1_xp_awards__ledger_id__corrections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/xp/awards/{ledger_id}/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Flag Award
+         * @description Ask the workspace's admins to review an award (any member of its workspace; one open flag each).
+         */
+        post: operations["flag_award_api_v1_xp_awards__ledger_id__flags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1152,6 +1255,29 @@ export interface components {
              */
             workspace_id: string;
         };
+        /** AnomaliesOut */
+        AnomaliesOut: {
+            /** Days */
+            days: number;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Findings */
+            findings: (components["schemas"]["PointRateFinding"] | components["schemas"]["PairFinding"] | components["schemas"]["InflationFinding"] | components["schemas"]["NearInstantFinding"])[];
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            thresholds: components["schemas"]["Thresholds"];
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
         /** AuthOut */
         AuthOut: {
             /** Access Token */
@@ -1163,6 +1289,47 @@ export interface components {
              */
             token_type?: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /**
+         * AwardSummary
+         * @description The flagged award, for the review queue.
+         */
+        AwardSummary: {
+            /** Board Xp */
+            board_xp: number;
+            /**
+             * Corrected Xp
+             * @description Its value after corrections; null: never corrected
+             */
+            corrected_xp: number | null;
+            /** Event Type */
+            event_type: string;
+            /** Explanation */
+            explanation: {
+                [key: string]: unknown;
+            };
+            /** Ledger Id */
+            ledger_id: number;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Role */
+            role: string;
+            /** Task Id */
+            task_id: string | null;
+            /**
+             * Task Title
+             * @description null when the award has no task or the task is gone
+             */
+            task_title: string | null;
+            user: components["schemas"]["UserRef"];
+            /**
+             * Xp
+             * @description Profile XP the award originally gave
+             */
+            xp: number;
         };
         /** Cohort */
         Cohort: {
@@ -1225,6 +1392,109 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** CompletionEvidence */
+        CompletionEvidence: {
+            /**
+             * Board Xp
+             * @description Board XP after corrections
+             */
+            board_xp: number;
+            /**
+             * Estimate
+             * @description The estimate the completion was scored with
+             */
+            estimate: number | null;
+            /** Event Id */
+            event_id: number;
+            /** Ledger Id */
+            ledger_id: number;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Task Id */
+            task_id: string | null;
+            /** Task Title */
+            task_title: string | null;
+            /**
+             * Xp
+             * @description Profile XP after corrections
+             */
+            xp: number;
+        };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /**
+             * Reason
+             * @description Why: shown in the XP history
+             */
+            reason: string;
+            /**
+             * Xp
+             * @description The award's corrected profile XP: 0 (reverse it) up to the original award, never above
+             */
+            xp: number;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /**
+             * Board Delta
+             * @description The board XP it moves (the original board XP scaled alike)
+             */
+            board_delta: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            created_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Delta
+             * @description xp - previous_xp: the profile XP the correction's ledger row moves
+             */
+            delta: number;
+            /**
+             * Flag Id
+             * @description The flag this correction resolved, if any
+             */
+            flag_id: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Ledger Id
+             * @description The award corrected
+             */
+            ledger_id: number;
+            /**
+             * Original Xp
+             * @description What the award gave before any correction
+             */
+            original_xp: number;
+            /**
+             * Previous Xp
+             * @description The award's value before this correction
+             */
+            previous_xp: number;
+            /** Reason */
+            reason: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description Whose award it is
+             */
+            user_id: string;
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+            /**
+             * Xp
+             * @description The award's value after this correction
+             */
+            xp: number;
         };
         /** DailyActivity */
         DailyActivity: {
@@ -1395,6 +1665,53 @@ export interface components {
              */
             type?: string | null;
         };
+        /** FlagIn */
+        FlagIn: {
+            /**
+             * Reason
+             * @description What looks wrong
+             */
+            reason: string;
+        };
+        /** FlagOut */
+        FlagOut: {
+            /**
+             * Award User Id
+             * Format: uuid
+             */
+            award_user_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description null once the flagger's account is gone */
+            flagged_by: components["schemas"]["UserRef"] | null;
+            /** Id */
+            id: number;
+            /** Ledger Id */
+            ledger_id: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Resolution
+             * @description The admin's note
+             */
+            resolution: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            resolved_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "dismissed" | "adjusted";
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
         /** GamificationOut */
         GamificationOut: {
             /** Gamification Enabled */
@@ -1464,6 +1781,66 @@ export interface components {
             member_days: number;
             /** Retention */
             retention: components["schemas"]["RetentionShare"][];
+        };
+        /** InflationFinding */
+        InflationFinding: {
+            /** After Mean */
+            after_mean: number;
+            /** After Tasks */
+            after_tasks: number;
+            /** Before Mean */
+            before_mean: number;
+            /** Before Tasks */
+            before_tasks: number;
+            /** Change Event Id */
+            change_event_id: number;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            changed_by: components["schemas"]["UserRef"] | null;
+            /** Evidence */
+            evidence: components["schemas"]["TaskEvidence"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "estimate_inflation";
+            /**
+             * Ratio
+             * @description after / before; null when nothing before had an estimate > 0
+             */
+            ratio: number | null;
+            /** Scoring Version */
+            scoring_version: number | null;
+            /** Summary */
+            summary: string;
+        };
+        /** InteractionEvidence */
+        InteractionEvidence: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: number;
+            /**
+             * From User Id
+             * Format: uuid
+             */
+            from_user_id: string;
+            /**
+             * To User Id
+             * Format: uuid
+             */
+            to_user_id: string;
+            /**
+             * Type
+             * @description reaction.added or mention.created
+             */
+            type: string;
         };
         /** InviteAccepted */
         InviteAccepted: {
@@ -1666,14 +2043,34 @@ export interface components {
         LedgerItem: {
             /**
              * Board Xp
-             * @description The same award priced with the workspace's weights: its board only
+             * @description The same award priced with its workspace's weights (its board)
              */
             board_xp: number;
+            /**
+             * Corrected Xp
+             * @description The award's value after admins' corrections; null: never corrected
+             */
+            corrected_xp: number | null;
+            /**
+             * Corrections
+             * @description Admins' corrections of this award, oldest first
+             */
+            corrections: components["schemas"]["CorrectionOut"][];
+            /**
+             * Corrects Id
+             * @description On a correction row: the award it corrects
+             */
+            corrects_id: number | null;
             /** Event Id */
             event_id: number;
             /** Event Type */
             event_type: string;
             explanation: components["schemas"]["Explanation"];
+            /**
+             * Flags
+             * @description Review flags on this award the viewer may see (the owner, the flagger, admins)
+             */
+            flags: components["schemas"]["FlagOut"][];
             /** Id */
             id: number;
             /**
@@ -1689,7 +2086,7 @@ export interface components {
             workspace_id: string | null;
             /**
              * Xp
-             * @description Profile XP: priced with the platform's standard model
+             * @description Profile XP this row gave, priced with the standard model (as written; corrections are rows of their own)
              */
             xp: number;
         };
@@ -1744,6 +2141,31 @@ export interface components {
              */
             role: "owner" | "admin" | "member" | "guest";
         };
+        /** NearInstantFinding */
+        NearInstantFinding: {
+            /**
+             * Completions
+             * @description All the member's completions in the window
+             */
+            completions: number;
+            /**
+             * Count
+             * @description Completions created->completed in 30-120 s
+             */
+            count: number;
+            /** Evidence */
+            evidence: components["schemas"]["QuickCompletionEvidence"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "near_instant_completions";
+            /** Share */
+            share: number;
+            /** Summary */
+            summary: string;
+            user: components["schemas"]["UserRef"];
+        };
         /** Page[ActivityItem] */
         Page_ActivityItem_: {
             /** Items */
@@ -1786,6 +2208,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReviewItem] */
+        Page_ReviewItem_: {
+            /** Items */
+            items: components["schemas"]["ReviewItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TaskOut] */
         Page_TaskOut_: {
             /** Items */
@@ -1814,12 +2243,67 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** PairFinding */
+        PairFinding: {
+            /** A To B */
+            a_to_b: number;
+            /** B To A */
+            b_to_a: number;
+            /**
+             * Evidence
+             * @description Event ids both ways, newest first
+             */
+            evidence: components["schemas"]["InteractionEvidence"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "reciprocal_pair";
+            /** Summary */
+            summary: string;
+            /**
+             * Users
+             * @description The two people, a then b
+             */
+            users: components["schemas"]["UserRef"][];
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PointRateFinding */
+        PointRateFinding: {
+            /** Board Xp */
+            board_xp: number;
+            /** Completions */
+            completions: number;
+            /**
+             * Direction
+             * @description high: XP out of proportion; low: padded estimates
+             * @enum {string}
+             */
+            direction: "high" | "low";
+            /** Evidence */
+            evidence: components["schemas"]["CompletionEvidence"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "xp_per_point_outlier";
+            /** Median Xp Per Point */
+            median_xp_per_point: number;
+            /** Points */
+            points: number;
+            /** Robust Z */
+            robust_z: number;
+            /** Summary */
+            summary: string;
+            user: components["schemas"]["UserRef"];
+            /** Xp Per Point */
+            xp_per_point: number;
         };
         /** PreviewAward */
         PreviewAward: {
@@ -1958,6 +2442,31 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** QuickCompletionEvidence */
+        QuickCompletionEvidence: {
+            /**
+             * Completed At
+             * Format: date-time
+             */
+            completed_at: string;
+            completer: components["schemas"]["UserRef"];
+            /** @description null when the task or its creator is gone */
+            creator: components["schemas"]["UserRef"] | null;
+            /** Event Id */
+            event_id: number;
+            /**
+             * Seconds
+             * @description From creation to completion
+             */
+            seconds: number;
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            /** Task Title */
+            task_title: string | null;
+        };
         /**
          * ReactionGroup
          * @description Everyone who reacted to one target with one emoji.
@@ -2027,6 +2536,30 @@ export interface components {
             /** Reacted By Me */
             reacted_by_me: boolean;
         };
+        /** ResolveIn */
+        ResolveIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "dismiss" | "adjust";
+            /**
+             * Note
+             * @description The admin's answer to the flag
+             */
+            note: string;
+            /**
+             * Xp
+             * @description With `adjust`: the award's corrected value (required)
+             */
+            xp?: number | null;
+        };
+        /** ResolveOut */
+        ResolveOut: {
+            /** @description Set when the flag was resolved with `adjust` */
+            correction: components["schemas"]["CorrectionOut"] | null;
+            flag: components["schemas"]["FlagOut"];
+        };
         /** RetentionOut */
         RetentionOut: {
             /** Cohorts */
@@ -2060,6 +2593,46 @@ export interface components {
              * @description Active during days 7N to 7N+6 after joining
              */
             week: number;
+        };
+        /** ReviewItem */
+        ReviewItem: {
+            award: components["schemas"]["AwardSummary"];
+            /**
+             * Award User Id
+             * Format: uuid
+             */
+            award_user_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** @description null once the flagger's account is gone */
+            flagged_by: components["schemas"]["UserRef"] | null;
+            /** Id */
+            id: number;
+            /** Ledger Id */
+            ledger_id: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Resolution
+             * @description The admin's note
+             */
+            resolution: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            resolved_by: components["schemas"]["UserRef"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "dismissed" | "adjusted";
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
         };
         /** ScoringOut */
         ScoringOut: {
@@ -2368,6 +2941,34 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** TaskEvidence */
+        TaskEvidence: {
+            /**
+             * Completed At
+             * Format: date-time
+             */
+            completed_at: string;
+            completed_by: components["schemas"]["UserRef"] | null;
+            /** Estimate */
+            estimate: number;
+            /**
+             * Event Id
+             * @description The task.completed event
+             */
+            event_id: number;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "before" | "after";
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            /** Task Title */
+            task_title: string | null;
+        };
         /** TaskOut */
         TaskOut: {
             /** Assignee Ids */
@@ -2534,6 +3135,82 @@ export interface components {
         TeamPatch: {
             /** Name */
             name?: string | null;
+        };
+        /**
+         * Thresholds
+         * @description The cut-offs in force (see `analytics/anomalies/rules.py` and docs/CORRECTIONS.md).
+         */
+        Thresholds: {
+            /**
+             * Evidence Limit
+             * @description Evidence rows kept per list
+             */
+            evidence_limit: number;
+            /**
+             * Inflation Days
+             * @description Days compared before/after a change
+             */
+            inflation_days: number;
+            /**
+             * Inflation Min Points
+             * @description And at least this rise
+             */
+            inflation_min_points: number;
+            /**
+             * Inflation Min Tasks
+             * @description Estimated tasks on each side
+             */
+            inflation_min_tasks: number;
+            /**
+             * Inflation Ratio
+             * @description Mean estimate after / before
+             */
+            inflation_ratio: number;
+            /**
+             * Instant Seconds
+             * @description Faster completions earn 0 XP
+             */
+            instant_seconds: number;
+            /**
+             * Min Completions
+             * @description Estimated completions to be compared
+             */
+            min_completions: number;
+            /**
+             * Min Members
+             * @description Members compared before anyone is an outlier
+             */
+            min_members: number;
+            /**
+             * Near Instant Min
+             * @description Such completions per member
+             */
+            near_instant_min: number;
+            /**
+             * Near Instant Seconds
+             * @description 'Just past' ends here
+             */
+            near_instant_seconds: number;
+            /**
+             * Near Instant Share
+             * @description Of the member's completions
+             */
+            near_instant_share: number;
+            /**
+             * Outlier Ratio
+             * @description And at least this many times the median
+             */
+            outlier_ratio: number;
+            /**
+             * Outlier Z
+             * @description Modified z-score (median/MAD) beyond which
+             */
+            outlier_z: number;
+            /**
+             * Pair Min Each Way
+             * @description Reactions + mentions each way in this window (10 per 30 days)
+             */
+            pair_min_each_way: number;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -7113,6 +7790,76 @@ export interface operations {
             };
         };
     };
+    anomaly_view_api_v1_workspaces__workspace_id__analytics_anomalies_get: {
+        parameters: {
+            query?: {
+                /** @description The window: the last N days up to now */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomaliesOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Only owners and admins see analytics */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     gamification_api_v1_workspaces__workspace_id__analytics_gamification_get: {
         parameters: {
             query?: never;
@@ -8235,6 +8982,358 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Malformed request body (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but your role or token does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (stale version, duplicate, limit reached) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    review_queue_api_v1_workspaces__workspace_id__xp_flags_get: {
+        parameters: {
+            query?: {
+                /** @description Which flags */
+                status?: "open" | "dismissed" | "adjusted";
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewItem_"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but your role or token does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resolve_flag_api_v1_xp_flags__flag_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Client id of this mutation, echoed in real-time events */
+                "x-mutation-id"?: string | null;
+            };
+            path: {
+                flag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolveOut"];
+                };
+            };
+            /** @description Malformed request body (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but your role or token does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (stale version, duplicate, limit reached) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    correct_award_api_v1_xp_awards__ledger_id__corrections_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Client id of this mutation, echoed in real-time events */
+                "x-mutation-id"?: string | null;
+            };
+            path: {
+                /** @description The award's XP ledger id */
+                ledger_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"];
+                };
+            };
+            /** @description Malformed request body (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but your role or token does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (stale version, duplicate, limit reached) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    flag_award_api_v1_xp_awards__ledger_id__flags_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Client id of this mutation, echoed in real-time events */
+                "x-mutation-id"?: string | null;
+            };
+            path: {
+                /** @description The award's XP ledger id */
+                ledger_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagOut"];
                 };
             };
             /** @description Malformed request body (`malformed_json`) */

@@ -6,6 +6,7 @@ import { qk, removeTask, upsertTask } from "../api/queries";
 import { createStore } from "../lib/store";
 import { notifications } from "../features/notifications/store";
 import { onAchievementUnlocked, onLevelUp, onXpAwarded } from "../features/gamification/rewards";
+import { onReviewNotification } from "../features/corrections/live";
 
 /** The envelope every entity event carries (docs/REALTIME.md). */
 export interface RealtimeEvent {
@@ -141,7 +142,10 @@ export function RealtimeProvider({ userId, children }: { userId: string | undefi
       connectedBefore = true;
     });
     for (const name of ENTITY_EVENTS) s.on(name, (ev: RealtimeEvent) => handleEntityEvent(qc, name, ev));
-    s.on("notification", (ev: RealtimeEvent) => notifications.add(ev));
+    s.on("notification", (ev: RealtimeEvent) => {
+      notifications.add(ev);
+      onReviewNotification(qc, ev, userId);
+    });
     s.on("presence", (p: { kind: string; id: string; viewers: string[] }) =>
       presence.set((cur) => ({ ...cur, [`${p.kind}:${p.id}`]: p.viewers })),
     );

@@ -78,6 +78,10 @@ export function makeLedgerItem(over: Partial<LedgerItem> = {}): LedgerItem {
     task_id: null,
     occurred_at: new Date().toISOString(),
     explanation: makeExplanation(),
+    corrected_xp: null,
+    corrects_id: null,
+    corrections: [],
+    flags: [],
     ...over,
   };
 }

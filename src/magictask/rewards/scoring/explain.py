@@ -210,3 +210,28 @@ def summary(a: Award) -> str:
 def check_rounding(a: Award) -> bool:
     """The stored XP is the explanation's arithmetic, rounded once (a property the tests pin)."""
     return a.xp == round_xp(a.raw)
+
+
+_REQUIRED_LISTS = ("multipliers", "bonuses", "caps", "reasons")
+
+
+def stored_explanation(raw: object, *, event_type: str, role: str, xp: int) -> Explanation:
+    """A stored explanation as the typed schema, whatever its age: rows written by an older version (or by
+    hand, in a benchmark) may lack keys, and reading them must never fail. Missing parts read as empty."""
+    data = dict(raw) if isinstance(raw, dict) else {}
+    out: dict[str, object] = {
+        "event_type": event_type,
+        "role": role,
+        "xp": xp,
+        "formula": "",
+        "rounding": "half up, once, at the end",
+        "weights_version": 0,
+        **data,
+    }
+    base = out.get("base")
+    if not isinstance(base, dict) or "name" not in base or "xp" not in base:
+        out["base"] = {"name": "unknown", "xp": xp}
+    for key in _REQUIRED_LISTS:
+        if not isinstance(out.get(key), list):
+            out[key] = []
+    return out  # type: ignore[return-value]

@@ -70,6 +70,8 @@ describe("Achievements", () => {
   });
 });
 
+/** The review fields of an award nobody corrected or flagged. */
+
 describe("Streak calendar", () => {
   it("sums XP per local day, marks freeze days, and draws today's cell", () => {
     const now = new Date();

@@ -1,13 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
-import { Flame, Snowflake, Sparkles, Trophy } from "lucide-react";
-import { useMemo, useState } from "react";
+import { Flame, Snowflake, Trophy } from "lucide-react";
+import { useMemo } from "react";
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api, unwrap, type LedgerItem } from "../../api/client";
 import { qk, useMe, useProgress } from "../../api/queries";
 import { Avatar, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { useAchievements, AchievementCard } from "./AchievementsPage";
-import { eventLabel, ExplanationView, type Explanation } from "./XpToast";
+import { XpHistoryList } from "../corrections/XpHistory";
+import { type Explanation } from "./XpToast";
 import { levelPercent } from "./XpBar";
 
 async function fetchLedger(userId: string): Promise<LedgerItem[]> {
@@ -73,7 +74,6 @@ export function ProfilePage() {
   const uid = me.data?.id;
   const ledger = useQuery({ queryKey: qk.xpHistory(uid ?? ""), queryFn: () => fetchLedger(uid!), enabled: !!uid });
   const achievements = useAchievements(uid);
-  const [openRow, setOpenRow] = useState<number | null>(null);
   useHeaderTitle("Profile");
   const items = ledger.data ?? [];
   const series = useMemo(() => {
@@ -180,29 +180,7 @@ export function ProfilePage() {
           <div className="panel-head">
             <h2 id="ledger-h">Where your XP came from</h2>
           </div>
-          {items.slice(0, 50).map((it) => (
-            <div key={it.id}>
-              <button className="ledger-row" style={{ width: "100%", background: "none", border: 0, borderBottom: "1px solid var(--border)", font: "inherit", color: "inherit", cursor: "pointer", textAlign: "left" }} onClick={() => setOpenRow(openRow === it.id ? null : it.id)} aria-expanded={openRow === it.id}>
-                <Sparkles size={16} color="var(--xp)" aria-hidden />
-                <span style={{ flex: 1 }}>
-                  {eventLabel(it.event_type, it.role)}
-                  <span className="small muted" style={{ display: "block" }}>
-                    {new Date(it.occurred_at).toLocaleString()}
-                  </span>
-                </span>
-                <span className={`xp-amount ${it.xp < 0 ? "neg" : ""}`}>
-                  {it.xp > 0 ? "+" : ""}
-                  {it.xp} XP
-                </span>
-              </button>
-              {openRow === it.id && (
-                <div style={{ padding: "0 16px 12px 42px" }}>
-                  <ExplanationView e={it.explanation as Explanation} />
-                </div>
-              )}
-            </div>
-          ))}
-          {items.length === 0 && <p className="muted" style={{ padding: 16 }}>No XP yet.</p>}
+          <XpHistoryList items={items} />
         </section>
       </div>
     </div>

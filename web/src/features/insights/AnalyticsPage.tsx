@@ -5,6 +5,8 @@ import { useParams } from "react-router";
 import { api, ApiError, unwrap } from "../../api/client";
 import { Empty, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
+import { AnomaliesPanel } from "../corrections/Anomalies";
+import { ReviewQueue } from "../corrections/ReviewQueue";
 
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${Math.round(v * 100)}%`);
 const tooltipStyle = { background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 10, color: "var(--text)" };
@@ -54,6 +56,8 @@ export function AnalyticsPage() {
             </div>
           </div>
         )}
+        <ReviewQueue ws={ws} />
+        <AnomaliesPanel ws={ws} />
         <section className="panel panel-pad" aria-labelledby="act-h">
           <h2 id="act-h" style={{ marginBottom: 12 }}>
             Activity

@@ -10,13 +10,14 @@ function Item({ n, ws, onOpen }: { n: AppNotification; ws: string; onOpen: () =>
   const members = useMembers(n.workspace_id ?? ws);
   const task = useTask(n.task_id ?? undefined);
   const actor = members.data?.find((m) => m.user_id === n.actor_id);
-  const href = n.project_id && n.task_id ? `/w/${n.workspace_id ?? ws}/p/${n.project_id}/board?task=${n.task_id}` : "#";
+  const href = n.text && n.award_user_id ? `/w/${n.workspace_id ?? ws}/members/${n.award_user_id}` : n.project_id && n.task_id ? `/w/${n.workspace_id ?? ws}/p/${n.project_id}/board?task=${n.task_id}` : "#";
   return (
     <Link to={href} className={`notif ${n.read ? "" : "unread"}`} onClick={() => { notifications.markRead(n.id); onOpen(); }} data-testid="notification">
       {actor ? <Avatar id={actor.user_id} name={actor.name} size="sm" /> : <AtSign size={18} />}
       <span style={{ flex: 1, minWidth: 0 }}>
         <span>
-          <b>{actor?.name ?? "Someone"}</b> mentioned you{task.data ? <> on <b>{task.data.key}</b> {task.data.title}</> : null}
+          <b>{actor?.name ?? "Someone"}</b> {n.text ?? "mentioned you"}
+          {!n.text && task.data ? <> on <b>{task.data.key}</b> {task.data.title}</> : null}
         </span>
         <span className="tiny muted" style={{ display: "block" }}>
           {relativeTime(n.at)}
@@ -56,7 +57,7 @@ export function NotificationsBell({ ws }: { ws: string }) {
           <div style={{ maxHeight: 380, overflowY: "auto", padding: 6 }}>
             {list.length === 0 ? (
               <p className="muted small" style={{ padding: 18, textAlign: "center" }}>
-                When someone @mentions you, it shows up here instantly.
+                When someone @mentions you or reviews your XP, it shows up here instantly.
               </p>
             ) : (
               list.map((n) => <Item key={n.id} n={n} ws={ws} onOpen={() => setOpen(false)} />)

@@ -1,5 +1,6 @@
 import { createStore } from "../../lib/store";
 import type { RealtimeEvent } from "../../realtime/socket";
+import { isReviewKind, reviewText } from "../corrections/live";
 
 export interface AppNotification {
   id: string;
@@ -10,6 +11,9 @@ export interface AppNotification {
   project_id: string | null;
   task_id: string | null;
   comment_id: string | null;
+  /** Reviews of XP awards: whose award, and the line to show. */
+  award_user_id?: string | null;
+  text?: string;
   read: boolean;
 }
 
@@ -60,6 +64,7 @@ export const notifications = {
           project_id: ev.project_id,
           task_id: ev.task_id ?? (typeof d.task_id === "string" ? d.task_id : null),
           comment_id: typeof d.comment_id === "string" ? d.comment_id : null,
+          ...(isReviewKind(ev.kind) ? { award_user_id: String(d.award_user_id ?? d.user_id ?? ""), text: reviewText(ev.kind!, d, owner) } : {}),
           read: false,
         },
         ...list,

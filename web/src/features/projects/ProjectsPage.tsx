@@ -92,6 +92,9 @@ const VERBS: Record<string, string> = {
   "member.joined": "joined the workspace",
   "project.created": "created project",
   "invite.accepted": "accepted an invite",
+  "xp.adjusted": "corrected an XP award",
+  "xp.flagged": "flagged an XP award for review",
+  "xp.flag_resolved": "resolved a flag on an XP award",
 };
 
 export function activitySentence(a: ActivityItem): { verb: string; object: string } {

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Dialog } from "radix-ui";
 import { Copy, Link2, Trash2, UserPlus, Users } from "lucide-react";
 import { useState, type FormEvent } from "react";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Member } from "../../api/client";
 import { qk, useMe, useMembers, useWorkspaces } from "../../api/queries";
@@ -160,7 +160,10 @@ export function MembersPage() {
           <div className="ledger-row" key={m.user_id}>
             <Avatar id={m.user_id} name={m.name} />
             <span style={{ flex: 1, minWidth: 0 }}>
-              <b>{m.name}</b> {m.user_id === me.data?.id && <span className="chip">you</span>}
+              <Link to={`/w/${ws}/members/${m.user_id}`} title={`${m.name}'s XP history`}>
+                <b>{m.name}</b>
+              </Link>{" "}
+              {m.user_id === me.data?.id && <span className="chip">you</span>}
               <span className="small muted" style={{ display: "block", overflow: "hidden", textOverflow: "ellipsis" }}>
                 {m.email} · joined {relativeTime(m.joined_at)}
               </span>
