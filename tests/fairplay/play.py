@@ -153,10 +153,14 @@ async def edit_comment(client: httpx.AsyncClient, who: Account, comment_id: str,
     ok(await client.patch(f"/api/v1/comments/{comment_id}", json={"body": body}, headers=who.headers))
 
 
-async def react(client: httpx.AsyncClient, who: Account, kind: str, target_id: str, emoji: str) -> None:
-    """`kind`: "tasks" or "comments"."""
+async def react(client: httpx.AsyncClient, who: Account, kind: str, target_id: str, emoji: str) -> bool:
+    """`kind`: "tasks" or "comments". False when the API refuses it for the per-person limit of different
+    emoji on one thing (issue 12's abuse limit: the farm goes on, the server just stops recording)."""
     r = await client.post(f"/api/v1/{kind}/{target_id}/reactions", json={"emoji": emoji}, headers=who.headers)
+    if r.status_code == 422 and r.json()["error"]["code"] == "reaction_limit":
+        return False
     assert r.status_code in (200, 201), r.text
+    return True
 
 
 async def unreact(client: httpx.AsyncClient, who: Account, kind: str, target_id: str, emoji: str) -> None:
