@@ -13,7 +13,7 @@ columns spread over to-do / in progress / review / done, some subtasks); ~2 comm
 @mentions. Sign-ups are rate limited per client address (100 an hour): the bench sends them with an
 `X-Forwarded-For` address of its own from 198.18.0.0/15 (RFC 2544's benchmarking range), which the API
 trusts from loopback as it would from a proxy, so repeated runs against one external Valkey stay under it.
-The reward worker's backlog from the seed is drained before measuring, and after every run with writes.
+Before every run the reward worker has drained its backlog and the API and the worker are idle again.
 
 Runs (every request with a random seeded user's bearer token and random seeded ids, from bench/api_mix.lua
 for wrk and bench/api_openloop.py for the open loop):
@@ -24,6 +24,7 @@ for wrk and bench/api_openloop.py for the open loop):
   same database, same wrk settings, right after MagicTask's task GET run: the ratio;
 - open loop at fixed rates (default 250 and 500 requests/s) on the mix, latency from each request's
   scheduled send time (no coordinated omission; why not wrk/hey: bench/api_openloop.py);
+- with --profile, py-spy on the API during a second task GET run (right after the baseline), summarised;
 - CPU per request: psutil CPU seconds of the API process(es), the reward worker, PostgreSQL (postmaster and
   backends) and Valkey during each run, divided by the requests served; and of the load generator.
 
@@ -67,7 +68,6 @@ LABELS = {"mix": "mix (issue 11)", "list": "task list ?limit=50", "get": "task G
           "comment": "comment POST", "create": "task POST", "leaderboard": "leaderboard",
           "progress": "/me/progress"}  # fmt: skip
 ENDPOINT_ORDER = ["get", "list", "comments", "leaderboard", "progress", "comment", "create"]  # reads first
-WRITES = {"mix", "comment", "create"}
 
 FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Linus",
          "Radia", "Tim", "Hedy", "Dennis", "Katherine", "John", "Sophie", "Guido", "Anita", "Bjarne"]  # fmt: skip
@@ -396,6 +396,21 @@ async def wait_rewards_drained(db_url: str, timeout: float = 120.0) -> int:
         await conn.close()
 
 
+async def settle(db_url: str, servers: Servers, timeout: float = 90.0) -> None:
+    """Before a run: the reward worker has drained its backlog and the API and the worker are idle (below
+    5% of a core over half a second), so no run pays for the one before it. After an overloaded open loop
+    the API may still be finishing requests whose clients are gone."""
+    await wait_rewards_drained(db_url, timeout)
+    busy = Servers({r: p for r, p in servers.roles.items() if r in ("api", "worker")})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = busy.snapshot()
+        await asyncio.sleep(0.5)
+        after = busy.snapshot()
+        if sum(after[r] - before[r] for r in ("api", "worker") if r in after) < 0.025:
+            return
+
+
 # ---- load generators --------------------------------------------------------------------------------
 
 
@@ -470,7 +485,8 @@ class Bench:
         run = Run(f"open loop {rate:g}/s", "open", r["connections_used"], duration, r["completed"],
                   r["achieved_rate"], lat["p50"], lat["p95"], lat["p99"], r["non2xx"], r["errors"], cpu, gen_cpu,
                   os.getloadavg()[0], {"by_kind": r["by_kind"], "codes": r["codes"], "sample": r["sample"] or "",
-                                       "error_samples": r["error_samples"], "sent_rate": r["sent_rate"]})  # fmt: skip
+                                       "error_samples": r["error_samples"], "sent_rate": r["sent_rate"],
+                                       "unanswered": r["unanswered"]})  # fmt: skip
         return self._record(run)
 
     def _record(self, run: Run) -> Run:
@@ -674,6 +690,8 @@ async def main() -> None:
     spy = py_spy() if args.profile else None
     if args.profile and spy is None:
         sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
+    if args.profile and "get" not in endpoints:
+        sys.exit("--profile profiles the task GET run: keep `get` in --endpoints")
 
     workdir = Path(tempfile.mkdtemp(prefix="mt-api-load-"))
     rng = random.Random(args.seed)
@@ -702,14 +720,13 @@ async def main() -> None:
         mix = mix_spec(ISSUE_MIX)
         bench.closed("warm-up", mix, args.connections, warmup, up.url, kind="warmup")
         bench.runs.pop()
-        await wait_rewards_drained(up.db_url, 60)
+        await settle(up.db_url, servers)
         print(HEADER)
         bench.closed(LABELS["mix"], mix, args.connections, duration, up.url)
-        await wait_rewards_drained(up.db_url, 60)
+        profile_summary = None
         for name in endpoints:
+            await settle(up.db_url, servers)
             bench.closed(LABELS[name], f"{name}:1", args.endpoint_connections, duration, up.url)
-            if name in WRITES:
-                await wait_rewards_drained(up.db_url, 60)
             if name == "get":  # the baseline right after, so both see the same machine
                 baseline = Baseline(up.db_url, up.serving_processes(), workdir)
                 baseline.wait_ready(seeded.users[0][1], seeded.tasks[0])
@@ -718,12 +735,12 @@ async def main() -> None:
                              servers=baseline.servers(servers), kind="baseline")  # fmt: skip
                 baseline.stop()
                 baseline = None
+                if args.profile and spy:
+                    await settle(up.db_url, servers)
+                    profile_summary = run_profile(bench, spy, up, args.profile, duration)
         for rate in rates:
+            await settle(up.db_url, servers)
             bench.open(rate, open_duration, up.url)
-            await wait_rewards_drained(up.db_url, 60)
-        profile_summary = None
-        if args.profile and spy:
-            profile_summary = run_profile(bench, spy, up, args.profile, duration)
         report(bench, load0, profile_summary)
         if bench.failures:
             print("\nFAILED: every request must succeed:\n  " + "\n  ".join(bench.failures), file=sys.stderr)
@@ -782,7 +799,10 @@ def report(bench: Bench, load0: tuple[float, float, float], profile: str | None)
     for r in bench.runs:
         if r.kind == "open":
             kinds = r.detail["by_kind"]
-            print(f"{r.name}: sent {r.detail['sent_rate']:,.0f}/s, achieved {r.rate:,.0f}/s, p50/p95/p99 by kind: "
+            late = r.detail["unanswered"]
+            print(f"{r.name}: sent {r.detail['sent_rate']:,.0f}/s, achieved {r.rate:,.0f}/s, "
+                  + (f"{late:,} not answered in time (inf in the percentiles), " if late else "")
+                  + "p50/p95/p99 ms by kind: "
                   + ", ".join(f"{k} {v['p50']:.0f}/{v['p95']:.0f}/{v['p99']:.0f}" for k, v in kinds.items()))  # fmt: skip
     load1 = os.getloadavg()
     print(f"load average at start {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}, at end "
