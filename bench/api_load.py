@@ -1,6 +1,6 @@
 """The API under mixed load (issue 11): `magictask up` as a user runs it, driven by Debian's `wrk`.
 
-    .venv/bin/python -m bench.api_load                      # ~7 minutes; embedded PostgreSQL + Valkey
+    .venv/bin/python -m bench.api_load                      # ~10 minutes; embedded PostgreSQL + Valkey
     .venv/bin/python -m bench.api_load --quick              # ~2 minutes, 5 s per run
     .venv/bin/python -m bench.api_load --profile /tmp/task-get.txt   # + a py-spy profile of the task GET
 
