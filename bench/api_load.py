@@ -1,7 +1,7 @@
 """The API under mixed load (issue 11): `magictask up` as a user runs it, driven by Debian's `wrk`.
 
     .venv/bin/python -m bench.api_load                      # ~10 minutes; embedded PostgreSQL + Valkey
-    .venv/bin/python -m bench.api_load --quick              # ~2 minutes, 5 s per run
+    .venv/bin/python -m bench.api_load --quick              # ~2.5 minutes, 5 s per run
     .venv/bin/python -m bench.api_load --profile /tmp/task-get.txt   # + a py-spy profile of the task GET
 
 Set-up: `magictask up` on a free port with a temporary data dir (real processes: the API, the reward
@@ -26,7 +26,9 @@ for wrk and bench/api_openloop.py for the open loop):
   scheduled send time (no coordinated omission; why not wrk/hey: bench/api_openloop.py);
 - with --profile, py-spy on the API during a second task GET run (right after the baseline), summarised;
 - CPU per request: psutil CPU seconds of the API process(es), the reward worker, PostgreSQL (postmaster and
-  backends) and Valkey during each run, divided by the requests served; and of the load generator.
+  backends) and Valkey during each run, divided by the requests served; and of the load generator. External
+  servers are measured when they run on this machine (found through `pg_backend_pid()` and `INFO server`),
+  and then their CPU is the whole server's, other users of it included.
 
 Any non-2xx response or socket error fails the benchmark (exit status 1) after the table is printed.
 Timings are the machine's: compare ratios within one run (docs/BENCHMARKS.md).
