@@ -7,14 +7,18 @@ from it at read time, so one cached list answers every viewer and every team of 
 - the opted-out are left out of everyone's board but their own (ranks close up; an opted-out viewer is
   put back at their place, and the members below them move down one);
 - a team board is the team's current members, in the workspace's order, ranked 1..n.
+
+XP awarded after the list was filled is added in place (`Ranking.credit`): each member whose XP or time
+moved is taken out and put back at its new place, so the list stays in the order a new fill would give.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from bisect import bisect_left
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final, NamedTuple
 
 
@@ -54,6 +58,19 @@ class BoardView:
 Row = tuple[int, str, datetime, bool, int, datetime | None]
 _KEY: Final = 0
 _OPTED_OUT: Final = 3
+_XP: Final = 4
+_REACHED: Final = 5
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)  # stands in for "no XP yet" (sorted last by the flag)
+
+# What a member earned since the list was filled: (XP to add, when the latest of it was earned).
+Credit = tuple[int, datetime]
+
+
+def rank_key(row: Row) -> tuple[int, bool, datetime, int]:
+    """The fill's order (`repository._RANKING`): XP descending, then whoever reached it first (members
+    without a time last), then the user id (PostgreSQL compares uuids bytewise, as their integers order)."""
+    reached = row[_REACHED]
+    return (-row[_XP], reached is None, reached or _NEVER, row[_KEY])
 
 
 class Ranking:
@@ -75,6 +92,39 @@ class Ranking:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def credit(self, credits: Mapping[int, Credit]) -> int:
+        """Add XP earned since the fill: per member (by `user_key`) the XP to add and when the latest of it
+        was earned (their `reached_at` becomes the later of the two, as the views' max would). Members not
+        on the list (no longer, or not yet, members) are ignored. Returns how many members it touched."""
+        touched = 0
+        for key, (xp, at) in credits.items():
+            index = self.position.get(key)
+            if index is None:
+                continue
+            row = self.rows[index]
+            reached = row[_REACHED]
+            new = (*row[:_XP], row[_XP] + xp, at if reached is None or at > reached else reached)
+            self._move(self.rows, self.position, index, new)
+            if not new[_OPTED_OUT]:
+                self._move(self.visible, self.visible_position, self.visible_position[key], new)
+            touched += 1
+        if touched and self.hidden_place:
+            # Few opt out: place each again among the visible (a moved member may have passed them).
+            for key in self.hidden_place:
+                self.hidden_place[key] = bisect_left(
+                    self.visible, rank_key(self.rows[self.position[key]]), key=rank_key
+                )
+        return touched
+
+    @staticmethod
+    def _move(rows: list[Row], position: dict[int, int], index: int, new: Row) -> None:
+        """Replace rows[index] by `new` at the place its rank key gives; renumber only the rows between."""
+        del rows[index]
+        target = bisect_left(rows, rank_key(new), key=rank_key)
+        rows.insert(target, new)
+        for i in range(min(index, target), max(index, target) + 1):
+            position[rows[i][_KEY]] = i
 
     @property
     def members(self) -> list[Standing]:
