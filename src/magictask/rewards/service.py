@@ -44,6 +44,8 @@ class BatchOutcome:
     processed: int = 0
     created_at: list[datetime] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    # Workspaces whose ledger this batch may have written to: their leaderboards move once it commits.
+    workspace_ids: set[uuid.UUID] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -280,6 +282,7 @@ async def process_events(
     await _write_stats(session, users, outcome)
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
+    outcome.workspace_ids = {e.workspace_id for e in scored_events if e.workspace_id is not None}
     return outcome
 
 
