@@ -10,9 +10,10 @@
 - `fetch_live_rows`, on the primary: the workspace's ledger rows above the views' watermark (the XP
   awarded since the views' snapshot), which the cache adds to its lists (`leaderboards.live`).
 
-A member's XP in a window is the sum of the views' rows that fall in it (see `leaderboards.models`):
-week or month = the period view's bucket + the live view's days in the window; all time = history + the
-period view's total + every live day. The order is XP descending, then whoever reached their XP first,
+A member's XP in a window, as far as the views hold it (ledger ids up to the watermark), is the sum of
+their rows that fall in it (see `leaderboards.models`): week or month = the period view's bucket + the live
+view's days in the window; all time = history + the period view's total + every live day. The rows above
+the watermark are added by the cache (`leaderboards.live`). The order is XP descending, then whoever reached their XP first,
 then user id, so equal XP never swaps places between two requests.
 """
 
