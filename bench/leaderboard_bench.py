@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import leaderboard_baseline as board_repo
 from bench.leaderboard_data import Generated, Shape, generate, percentile, utcnow
-from bench.leaderboard_live import LedgerWriter, live_fetch_plan
+from bench.leaderboard_live import WriterProcess, live_fetch_plan
 from magictask.accounts.models import User
 from magictask.accounts.tokens import issue_token
 from magictask.analytics import repository as analytics_repo
@@ -612,22 +612,26 @@ async def bench_live_reads(
     batch: int,
     period: float,
 ) -> dict[str, dict[str, float]]:
-    """Warm board reads with awards above the views' watermark (a refresh period's worth at `rate` awards/s,
-    as just before the next refresh), then while a writer commits `rate` awards/s in batches of `batch` and
-    publishes their ledger heads, as the reward worker does."""
+    """Warm board reads with a refresh period's worth of awards above the views' watermark (`rate` awards/s
+    for `period` s, as just before the next refresh), in blocks of 50 that alternate between a quiet ledger
+    (the lean read: nothing new) and a writer process committing `rate` awards/s in batches of `batch` and
+    publishing their ledger heads, as the reward worker does. Alternating puts both under the same machine
+    load. After each writing block the workspaces written are read once, untimed, so the quiet block that
+    follows has nothing new to fetch."""
     console.rule("[bold]Live standings: board reads while XP lands")
     line("machine", load())
     redis = make_redis(redis_url)
     cache = BoardCache(redis, ReadDatabase(engine))
     sampler = Sampler(engine, data, random.Random(17))
     await sampler.load_teams()
-    writer = LedgerWriter(engine, redis, data, random.Random(23))
+    writer = await WriterProcess.start(engine.url.render_as_string(hide_password=False), redis_url)
     out: dict[str, dict[str, float]] = {}
     fence = [await timed(partial(fence_ledger, engine)) for _ in range(5)]
     line("the refresher's ledger fence, idle ledger (median of 5)", ms(statistics.median(fence)))
     assert await refresh_leaderboards(engine) is not None
     backlog = round(rate * period)
-    await writer.backlog(backlog)
+    await writer.send(f"backlog {backlog}")
+    await writer.send("pause")
     largest = max(sampler.by_ws, key=lambda k: len(sampler.by_ws[k]))
     size = len(sampler.by_ws[largest])
     rows, seconds = await live_fetch_plan(engine, data.workspaces[largest])
@@ -637,49 +641,59 @@ async def bench_live_reads(
         ms(seconds),
     )
     picks: list[Pick] = [sampler.pick() for _ in range(requests * 2)]
-    big: list[Pick] = [sampler.pick(largest) for _ in range(max(200, requests // 5))]
-    users = await load_users(engine, {p[1] for p in picks + big})
+    big: list[Pick] = [sampler.pick(largest) for _ in range(requests)]
+    index = {ws: k for k, ws in enumerate(data.workspaces)}
+    catch_up: dict[uuid.UUID, Pick] = {ws: sampler.pick(k) for ws, k in index.items() if sampler.by_ws[k]}
+    users = await load_users(engine, {p[1] for p in [*picks, *big, *catch_up.values()]})
     warm_s = await warm_cache(engine, cache, data)
     line("warm-up: every list filled once, live rows fetched and credited", f"{warm_s:.1f} s")
-    queue, big_queue = iter(picks), iter(big)
     sessionmaker = make_sessionmaker(engine)
 
-    async def service_call(pick: Pick | None = None) -> str:
-        ws, viewer, window, team, _tz = pick or next(queue)
+    async def service_call(pick: Pick) -> str:
+        ws, viewer, window, team, _tz = pick
         async with sessionmaker() as session:
             await boards.get_leaderboard(
                 session, cache, users[viewer], ws, window=window, team_id=team, limit=50, cursor=None, around=1,  # type: ignore[arg-type]
             )  # fmt: skip
         return window + (" (team)" if team else "")
 
-    n = requests // 2
-    before, fetched = cache_results(), live_fetches()
-    lat, wall = await run_concurrently(n, 1, service_call)
-    out["live_quiet"] = report(
-        "service call, warm, backlog credited, no new heads, 1 client", lat, wall, before
-    )
-    line("    reads that fetched live rows", f"{live_fetches() - fetched:.0f} of {n}")
+    async def next_call(queue: Iterator[Pick]) -> str:
+        return await service_call(next(queue))
 
-    stop = asyncio.Event()
-    writing = asyncio.create_task(writer.run(stop, rate, batch))
-    try:
-        before, fetched = cache_results(), live_fetches()
-        lat, wall = await run_concurrently(n, 1, service_call)
-        out["live_writing"] = report(
-            f"service call, warm, while {rate:g} awards/s land in batches of {batch}, 1 client",
-            lat,
-            wall,
-            before,
-        )
-        line("    reads that fetched live rows", f"{live_fetches() - fetched:.0f} of {n}")
-        before, fetched = cache_results(), live_fetches()
-        lat, wall = await run_concurrently(len(big), 1, lambda: service_call(next(big_queue)))
-        out["live_largest"] = report(f"same, largest workspace ({size:,} members)", lat, wall, before)
-        line("    reads that fetched live rows", f"{live_fetches() - fetched:.0f} of {len(big)}")
-    finally:
-        stop.set()
-        await writing
-    line("writer", f"{writer.rows:,} awards in {writer.batches:,} batches (backlog included)")
+    block = 50
+    for title, queue, n in (
+        ("all reads", iter(picks), requests),
+        (f"largest workspace ({size:,} members)", iter(big), requests // 2),
+    ):
+        results: dict[str, dict[str, list[float]]] = {
+            "quiet": defaultdict(list),
+            "writing": defaultdict(list),
+        }
+        fetched = {"quiet": 0.0, "writing": 0.0}
+        walls = {"quiet": 0.0, "writing": 0.0}
+        for i in range(0, n, block):
+            for condition in ("quiet", "writing"):
+                if condition == "writing":
+                    await writer.send(f"run {rate:g} {batch}")
+                before = live_fetches()
+                lat, wall = await run_concurrently(min(block, n - i), 1, partial(next_call, queue))
+                fetched[condition] += live_fetches() - before
+                walls[condition] += wall
+                for label, values in lat.items():
+                    results[condition][label].extend(values)
+                if condition == "writing":
+                    for ws in (await writer.send("pause")).split():
+                        await service_call(catch_up[uuid.UUID(ws)])
+        for condition, label in (
+            ("quiet", "no new awards (the lean read)"),
+            ("writing", f"while {rate:g} awards/s land in batches of {batch}"),
+        ):
+            key = f"live_{condition}_{'largest' if 'largest' in title else 'all'}"
+            reads = sum(len(v) for v in results[condition].values())
+            out[key] = report(f"{title}, warm, 1 client, {label}", results[condition], walls[condition])
+            line("    reads that fetched live rows", f"{fetched[condition]:.0f} of {reads}")
+    written, batches = await writer.stop()
+    line("writer", f"{written:,} awards in {batches:,} batches (backlog included)")
     line("machine", load())
     await redis.aclose()
     return out

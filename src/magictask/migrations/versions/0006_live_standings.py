@@ -26,8 +26,12 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Rows the views hold: at or below the watermark (none, while the state row is missing).
-_FENCED = "l.id <= coalesce((select s.watermark_id from leaderboard_state s), 0)"
+# Rows the views hold: at or below the watermark (none, while the state row is missing). Nearly every row
+# passes (the watermark is close to the newest id), but the planner can't know the subquery's value and
+# took `id <= …` as an index condition: a scan of the whole primary key in id order, at 1M ledger rows
+# 6.9 s for the live view's query instead of reading its day of rows through the BRIN index on
+# occurred_at. `l.id + 0` keeps it a filter on the rows the occurred_at range finds.
+_FENCED = "l.id + 0 <= coalesce((select s.watermark_id from leaderboard_state s), 0)"
 
 HISTORY_VIEW = f"""
 create materialized view leaderboard_history_xp as
