@@ -74,7 +74,7 @@ def test_cached_members_are_invisible_to_the_garbage_collector() -> None:
     ranking = Ranking([member(n, 100 - n) for n in range(1, 200)], JOINED)
     gc.collect()
     assert not any(gc.is_tracked(r) for r in ranking.rows)
-    assert not gc.is_tracked(ranking.position) and not gc.is_tracked(ranking.hidden_place)
+    assert not gc.is_tracked(ranking.row_of)
     assert ranking.members[0].user_id == uuid.UUID(int=1)
 
 
@@ -91,8 +91,8 @@ def _at(minutes: int) -> datetime:
 
 
 def _filled(members: list[Standing]) -> Ranking:
-    """What a fill returns: the members in the SQL order."""
-    return Ranking(sorted(members, key=lambda m: rank_key(tuple(m))), JOINED)
+    """What a fill returns: the members in the SQL order (reversed here: the ranking sorts them itself)."""
+    return Ranking(sorted(members, key=lambda m: rank_key(tuple(m)), reverse=True), JOINED)
 
 
 @settings(max_examples=300, deadline=None)
@@ -118,10 +118,12 @@ def test_credited_xp_ranks_as_a_new_fill_would(
         ranking.credit(batch)
     expected = _filled(list(by_key.values()))
     assert ranking.rows == expected.rows
-    assert ranking.position == expected.position
     assert ranking.visible == expected.visible
-    assert ranking.visible_position == expected.visible_position
-    assert ranking.hidden_place == expected.hidden_place
+    assert ranking.row_of == expected.row_of
+    team = [uuid.UUID(int=n) for n in list(by_key)[::2]]
+    for viewer in [uuid.UUID(int=n) for n in by_key] + [uuid.UUID(int=99)]:
+        for of_team in (None, team):
+            assert ranking.board_for(viewer, of_team) == expected.board_for(viewer, of_team)
 
 
 def test_a_credit_moves_one_member_and_leaves_the_others_in_order() -> None:
