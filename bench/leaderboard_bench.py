@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import leaderboard_baseline as board_repo
 from bench.leaderboard_data import Generated, Shape, generate, percentile, utcnow
+from bench.leaderboard_live import WriterProcess, live_fetch_plan
 from magictask.accounts.models import User
 from magictask.accounts.tokens import issue_token
 from magictask.analytics import repository as analytics_repo
@@ -65,7 +66,7 @@ from magictask.db import async_url, make_engine, make_sessionmaker, sync_url
 from magictask.leaderboards import repository as ranking_repo
 from magictask.leaderboards import service as boards
 from magictask.leaderboards.cache import BoardCache
-from magictask.leaderboards.refresher import refresh_leaderboards
+from magictask.leaderboards.refresher import fence_ledger, refresh_leaderboards
 from magictask.leaderboards.standings import Ranking
 from magictask.leaderboards.windows import window_bounds
 from magictask.migrate import upgrade_to_head
@@ -387,25 +388,31 @@ async def warm_cache(engine: AsyncEngine, cache: BoardCache, data: Generated) ->
     the most recently used when memory runs out); returns the seconds it took."""
     now = utcnow()
     async with engine.connect() as conn:
-        computed_at = await conn.scalar(text("select computed_at from leaderboard_state"))
+        state = (await conn.execute(text("select computed_at, watermark_id from leaderboard_state"))).one()
     sizes: dict[int, int] = defaultdict(int)
     for m in data.memberships:
         sizes[m.workspace] += 1
     t0 = time.perf_counter()
-    for k in sorted(range(len(data.workspaces)), key=lambda k: sizes[k]):
-        ws = data.workspaces[k]
-        token = await cache.token(ws)
-        for window in ("week", "month", "all"):
-            bounds = window_bounds(window, data.zones[k], now)
-            await cache.ranking(
-                ws,
-                window,
-                bounds.period_start,
-                bounds.period_end,
-                computed_at=computed_at,
-                token=token,
-            )
+    async with engine.connect() as conn:
+        for k in sorted(range(len(data.workspaces)), key=lambda k: sizes[k]):
+            ws = data.workspaces[k]
+            stamps = await cache.stamps(ws)
+            for window in ("week", "month", "all"):
+                await cache.ranking(
+                    ws,
+                    window,
+                    window_bounds(window, data.zones[k], now),
+                    computed_at=state.computed_at,
+                    watermark_id=state.watermark_id,
+                    stamps=stamps,
+                    fetch_live=partial(live_rows, conn, ws),
+                )
+            await conn.rollback()
     return time.perf_counter() - t0
+
+
+async def live_rows(conn: AsyncConnection, workspace_id: uuid.UUID, above: int) -> list[Any]:
+    return await ranking_repo.fetch_live_rows(conn, workspace_id=workspace_id, above=above)
 
 
 async def bench_cached_reads(
@@ -507,12 +514,12 @@ async def bench_cached_reads(
         f"{ms(statistics.median(fetch_s))} / {ms(statistics.median(build_s))}",
     )
 
-    async def token_only() -> str:
-        await cache.token(data.workspaces[0])
-        return "redis token"
+    async def stamps_only() -> str:
+        await cache.stamps(data.workspaces[0])
+        return "redis token + ledger head"
 
-    lat, wall = await run_concurrently(requests // 2, 1, token_only)
-    report("of which: the Redis token read (SET NX GET), 1 client", lat, wall)
+    lat, wall = await run_concurrently(requests // 2, 1, stamps_only)
+    report("of which: the Redis token and ledger head (2 SET NX GET, one round trip), 1 client", lat, wall)
     out.update(await bench_http(engine, redis_url, data, picks[requests * 2 :], requests, concurrency))
     line("machine", load())
     await redis.aclose()
@@ -584,6 +591,111 @@ async def bench_http(
         before = cache_results()
         lat, wall = await run_concurrently(requests, concurrency, get)
         out["http_warm"] = report(f"HTTP GET, warm, {concurrency} clients", lat, wall, before)
+    return out
+
+
+# ---- live standings: reads while XP lands --------------------------------------------------------------
+
+
+def live_fetches() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("magictask_leaderboard_live_fetches_total") or 0.0
+
+
+async def bench_live_reads(
+    engine: AsyncEngine,
+    redis_url: str,
+    data: Generated,
+    requests: int,
+    rate: float,
+    batch: int,
+    period: float,
+) -> dict[str, dict[str, float]]:
+    """Warm board reads with a refresh period's worth of awards above the views' watermark (`rate` awards/s
+    for `period` s, as just before the next refresh), in blocks of 50 that alternate between a quiet ledger
+    (the lean read: nothing new) and a writer process committing `rate` awards/s in batches of `batch` and
+    publishing their ledger heads, as the reward worker does. Alternating puts both under the same machine
+    load. After each writing block the workspaces written are read once, untimed, so the quiet block that
+    follows has nothing new to fetch."""
+    console.rule("[bold]Live standings: board reads while XP lands")
+    line("machine", load())
+    redis = make_redis(redis_url)
+    cache = BoardCache(redis, ReadDatabase(engine))
+    sampler = Sampler(engine, data, random.Random(17))
+    await sampler.load_teams()
+    writer = await WriterProcess.start(engine.url.render_as_string(hide_password=False), redis_url)
+    out: dict[str, dict[str, float]] = {}
+    fence = [await timed(partial(fence_ledger, engine)) for _ in range(5)]
+    line("the refresher's ledger fence, idle ledger (median of 5)", ms(statistics.median(fence)))
+    assert await refresh_leaderboards(engine) is not None
+    backlog = round(rate * period)
+    await writer.send(f"backlog {backlog}")
+    await writer.send("pause")
+    largest = max(sampler.by_ws, key=lambda k: len(sampler.by_ws[k]))
+    size = len(sampler.by_ws[largest])
+    rows, seconds = await live_fetch_plan(engine, data.workspaces[largest])
+    line(
+        f"above the watermark: {backlog:,} awards ({rate:g}/s for {period:g} s), {rows:,} in the largest "
+        "workspace: its live fetch, execution time in the database",
+        ms(seconds),
+    )
+    picks: list[Pick] = [sampler.pick() for _ in range(requests * 2)]
+    big: list[Pick] = [sampler.pick(largest) for _ in range(requests)]
+    index = {ws: k for k, ws in enumerate(data.workspaces)}
+    catch_up: dict[uuid.UUID, Pick] = {ws: sampler.pick(k) for ws, k in index.items() if sampler.by_ws[k]}
+    users = await load_users(engine, {p[1] for p in [*picks, *big, *catch_up.values()]})
+    warm_s = await warm_cache(engine, cache, data)
+    line("warm-up: every list filled once, live rows fetched and credited", f"{warm_s:.1f} s")
+    sessionmaker = make_sessionmaker(engine)
+
+    async def service_call(pick: Pick) -> str:
+        ws, viewer, window, team, _tz = pick
+        async with sessionmaker() as session:
+            await boards.get_leaderboard(
+                session, cache, users[viewer], ws, window=window, team_id=team, limit=50, cursor=None, around=1,  # type: ignore[arg-type]
+            )  # fmt: skip
+        return window + (" (team)" if team else "")
+
+    async def next_call(queue: Iterator[Pick]) -> str:
+        return await service_call(next(queue))
+
+    block = 50
+    for title, queue, n in (
+        ("all reads", iter(picks), requests),
+        (f"largest workspace ({size:,} members)", iter(big), requests // 2),
+    ):
+        results: dict[str, dict[str, list[float]]] = {
+            "quiet": defaultdict(list),
+            "writing": defaultdict(list),
+        }
+        fetched = {"quiet": 0.0, "writing": 0.0}
+        walls = {"quiet": 0.0, "writing": 0.0}
+        for i in range(0, n, block):
+            for condition in ("quiet", "writing"):
+                if condition == "writing":
+                    await writer.send(f"run {rate:g} {batch}")
+                before = live_fetches()
+                lat, wall = await run_concurrently(min(block, n - i), 1, partial(next_call, queue))
+                fetched[condition] += live_fetches() - before
+                walls[condition] += wall
+                for label, values in lat.items():
+                    results[condition][label].extend(values)
+                if condition == "writing":
+                    for ws in (await writer.send("pause")).split():
+                        await service_call(catch_up[uuid.UUID(ws)])
+        for condition, label in (
+            ("quiet", "no new awards (the lean read)"),
+            ("writing", f"while {rate:g} awards/s land in batches of {batch}"),
+        ):
+            key = f"live_{condition}_{'largest' if 'largest' in title else 'all'}"
+            reads = sum(len(v) for v in results[condition].values())
+            out[key] = report(f"{title}, warm, 1 client, {label}", results[condition], walls[condition])
+            line("    reads that fetched live rows", f"{fetched[condition]:.0f} of {reads}")
+    written, batches = await writer.stop()
+    line("writer", f"{written:,} awards in {batches:,} batches (backlog included)")
+    line("machine", load())
+    await redis.aclose()
     return out
 
 
@@ -742,6 +854,9 @@ async def main(args: argparse.Namespace) -> None:
         await bench_refresh(engine, data, shape, args.compare)
         await bench_reads(engine, data, args.requests, args.concurrency)
         await bench_cached_reads(engine, redis_url, data, args.requests, args.concurrency)
+        await bench_live_reads(
+            engine, redis_url, data, args.requests, args.live_rate, args.live_batch, args.live_period
+        )
         await bench_analytics(engine, data)
         if args.explain:
             await explain(engine, data)
@@ -776,6 +891,16 @@ def parse() -> argparse.Namespace:
     p.add_argument("--admin-url", help="An existing server's maintenance database (default: embedded)")
     p.add_argument("--redis-url", help="A Redis/Valkey for the board cache (default: an embedded Valkey)")
     p.add_argument("--compare", action="store_true", help="Also time one daily view over the whole ledger")
+    p.add_argument(
+        "--live-rate", type=float, default=20.0, help="Awards per second landing during live reads"
+    )
+    p.add_argument("--live-batch", type=int, default=5, help="Awards per reward batch during live reads")
+    p.add_argument(
+        "--live-period",
+        type=float,
+        default=300.0,
+        help="Seconds of awards above the watermark (refresh period)",
+    )
     p.add_argument(
         "--explain", action="store_true", help="Print EXPLAIN (ANALYZE, BUFFERS) of the hot queries"
     )

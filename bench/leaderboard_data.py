@@ -233,8 +233,8 @@ async def generate(conn: asyncpg.Connection, shape: Shape, now: datetime, progre
     total = sum(per_day)
     event_cols = ["id", "type", "actor_id", "workspace_id", "subject_type", "subject_id", "payload",
                   "created_at", "processed_at", "attempts"]  # fmt: skip
-    ledger_cols = ["id", "event_id", "user_id", "workspace_id", "event_type", "role", "delta", "explanation",
-                   "occurred_at", "awarded_at"]  # fmt: skip
+    ledger_cols = ["id", "event_id", "user_id", "workspace_id", "event_type", "role", "delta", "board_delta",
+                   "explanation", "occurred_at", "awarded_at"]  # fmt: skip
     one_second = timedelta(seconds=1)
     for day, n in enumerate(per_day):
         day_start = start + timedelta(days=day)
@@ -265,6 +265,7 @@ async def generate(conn: asyncpg.Connection, shape: Shape, now: datetime, progre
                     kind,
                     "actor",
                     xp,
+                    xp,  # board XP: the default weights
                     explanations[(kind, xp)],
                     at,
                     at + one_second,

@@ -6,7 +6,8 @@
     .venv/bin/python -m bench.profile_worker --events 3000 --batch 20 --no-profile  # small batches
 
 As in `magictask worker`: uvloop, and the real-time sink installed (every `xp.awarded`, `level.up` and
-`achievement.unlocked` is published to the Socket.IO channel; `--no-sink` leaves it out). Prints the worker's,
+`achievement.unlocked` is published to the Socket.IO channel, and each batch's `leaderboard.changed`;
+`--no-sink` leaves them out). Prints the worker's,
 PostgreSQL's and Valkey's CPU seconds per event while draining (steadier than events/s on a shared machine),
 the mean batch size and the time spent in the cyclic garbage collector.
 """
@@ -34,7 +35,7 @@ from magictask.db import make_engine, make_sessionmaker, sync_url
 from magictask.embedded import EmbeddedServers
 from magictask.events.stream import EventStream, StreamEntry
 from magictask.migrate import upgrade_to_head
-from magictask.realtime.notify import RealtimeEmitter
+from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.rewards.consumer import RewardConsumer, freeze_startup_objects
 from magictask.rewards.notify import install_sink, remove_sink
 
@@ -78,8 +79,9 @@ async def main(args: argparse.Namespace) -> None:
         settings = Settings(database_url=db_url, redis_url=redis_url, reward_batch_size=args.batch)
         consumer = RewardConsumer(redis, make_sessionmaker(engine), settings)
         emitter = RealtimeEmitter(redis_url, redis) if args.sink else None
-        if emitter is not None:
+        if emitter is not None:  # as `magictask worker`: reward notifications and leaderboard.changed
             install_sink(emitter.send_rewards)
+            install_emitter(emitter)
         await consumer.step()  # take the partitions before measuring
         freeze_startup_objects()  # as RewardConsumer.run does before its loop
         pg, valkey = _procs(servers.postgres.proc), _procs(servers.valkey.proc)
@@ -116,6 +118,7 @@ async def main(args: argparse.Namespace) -> None:
                 stats.print_callers(args.callers)
         if emitter is not None:
             remove_sink(emitter.send_rewards)
+            install_emitter(None)
             await emitter.aclose()
         await consumer.leases.release_all()
         await redis.aclose()

@@ -28,7 +28,7 @@ from magictask.leaderboards.cache import TOKEN_KEY, BoardCache
 from magictask.leaderboards.windows import window_bounds
 from magictask.replica import ReadDatabase
 from tests.helpers import add_member, fetch_events, ok, signup
-from tests.leaderboards.conftest import award, board, refresh, workspace_with
+from tests.leaderboards.conftest import award, board, cached_ranking, refresh, workspace_with
 
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
 WEEK = datetime(2026, 3, 16, tzinfo=UTC)
@@ -82,18 +82,20 @@ async def test_a_warm_read_comes_from_memory_and_matches_a_cold_one(
     assert cache_reads("miss") == misses + 2
 
 
-async def test_new_standings_show_on_the_next_read_after_a_refresh(
+async def test_new_xp_shows_on_the_next_read_and_a_refresh_moves_nothing(
     client: httpx.AsyncClient, db_engine: AsyncEngine
 ) -> None:
     ws, owner, (a,) = await workspace_with(client, 1)
     await award(db_engine, ws["id"], a.id, 10, WEEK + timedelta(hours=1))
     first = await refresh(db_engine)
     assert shown(await board(client, ws["id"], owner))["Member 0"] == 10
+    hits, misses = cache_reads("hit"), cache_reads("miss")
     await award(db_engine, ws["id"], a.id, 5, NOW - timedelta(hours=1))
-    # Until the refresh the board is what was computed (as without a cache)...
-    assert shown(await board(client, ws["id"], owner))["Member 0"] == 10
+    # The award's ledger head moved: the cached list is credited on the next read, without a refill...
+    assert shown(await board(client, ws["id"], owner))["Member 0"] == 15
+    assert (cache_reads("hit"), cache_reads("miss")) == (hits + 1, misses)
     second = await refresh(db_engine)
-    # ...and the refresh shows on the next read, with its `computed_at`.
+    # ...and the refresh, which moves the award into the views, shows the same standings.
     body = await board(client, ws["id"], owner)
     assert shown(body)["Member 0"] == 15
     assert body["computed_at"] != first.computed_at.isoformat()
@@ -219,22 +221,18 @@ async def test_a_fill_that_raced_with_a_change_is_not_served(
     workspace_id = uuid.UUID(ws["id"])
     cache = BoardCache(redis, ReadDatabase(db_engine))
     bounds = window_bounds("week", "UTC", NOW)
-    computed_at = (await refresh(db_engine)).computed_at
+    await refresh(db_engine)
 
     async def read() -> int:
-        token = await cache.token(workspace_id)
-        ranking = await cache.ranking(
-            workspace_id, "week", bounds.period_start, bounds.period_end, computed_at=computed_at, token=token
-        )
-        return len(ranking.visible)
+        stamps = await cache.stamps(workspace_id)
+        return len((await cached_ranking(cache, db_engine, workspace_id, bounds, stamps)).visible)
 
-    before = await cache.token(workspace_id)  # a reader takes the token...
+    before = await cache.stamps(workspace_id)  # a reader takes the token...
+    assert before is not None
     ok(await client.patch("/api/v1/me", json={"leaderboard_opt_out": True}, headers=a.headers))  # a change
-    assert await redis.get(TOKEN_KEY.format(workspace_id)) != (before.value if before else None)
+    assert await redis.get(TOKEN_KEY.format(workspace_id)) != before.token.value
     # ...and fills after it: what it stores is under the old token, so the next read fills again.
-    ranking = await cache.ranking(
-        workspace_id, "week", bounds.period_start, bounds.period_end, computed_at=computed_at, token=before
-    )
+    ranking = await cached_ranking(cache, db_engine, workspace_id, bounds, before)
     assert len(ranking.visible) == 1
     misses = cache_reads("miss")
     assert await read() == 1
@@ -246,19 +244,19 @@ async def test_reads_bypass_the_cache_when_redis_is_unreachable(
 ) -> None:
     ws, _owner, (a,) = await workspace_with(client, 1)
     await award(db_engine, ws["id"], a.id, 10, WEEK + timedelta(hours=1))
-    computed_at = (await refresh(db_engine)).computed_at
+    await refresh(db_engine)
+    await award(db_engine, ws["id"], a.id, 5, WEEK + timedelta(hours=2))  # live
     unreachable = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
     cache = BoardCache(unreachable, ReadDatabase(db_engine))
     workspace_id = uuid.UUID(ws["id"])
-    token = await cache.token(workspace_id)
-    assert token is None
+    stamps = await cache.stamps(workspace_id)
+    assert stamps is None
     bounds = window_bounds("week", "UTC", NOW)
     bypassed = cache_reads("bypass")
-    ranking = await cache.ranking(
-        workspace_id, "week", bounds.period_start, bounds.period_end, computed_at=computed_at, token=token
-    )
-    assert [m.xp for m in ranking.members] == [10, 0]
-    assert cache_reads("bypass") == bypassed + 1 and cache.rows_held == 0
+    for _ in range(2):  # every read fills and fetches the live rows again
+        ranking = await cached_ranking(cache, db_engine, workspace_id, bounds, stamps)
+        assert [m.xp for m in ranking.members] == [15, 0]
+    assert cache_reads("bypass") == bypassed + 2 and cache.rows_held == 0
     await unreachable.aclose()
 
 

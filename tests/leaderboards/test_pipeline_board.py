@@ -30,7 +30,7 @@ async def test_completed_work_reaches_the_board(
 
     async with db_engine.connect() as conn:
         earned = await conn.scalar(
-            text("select sum(delta) from xp_ledger where user_id = :u and workspace_id = :w"),
+            text("select sum(board_delta) from xp_ledger where user_id = :u and workspace_id = :w"),
             {"u": uuid.UUID(team.member.id), "w": uuid.UUID(team.workspace["id"])},
         )
     assert earned and earned > 0

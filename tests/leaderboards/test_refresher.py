@@ -63,24 +63,23 @@ async def test_changed_workspaces_and_untouched_rows(
     assert second.views == ["leaderboard_live_xp"]
 
 
-async def test_a_row_committed_after_a_refresh_with_a_lower_id_is_still_announced(
+async def test_the_watermark_is_the_fenced_ledger_and_the_views_hold_nothing_above_it(
     client: httpx.AsyncClient, db_engine: AsyncEngine
 ) -> None:
-    ws1, _, (a,) = await workspace_with(client, 1)
-    ws2, _, (b,) = await workspace_with(client, 1)
+    ws, _, (a,) = await workspace_with(client, 1)
     now = utcnow()
-    await award(db_engine, ws1["id"], a.id, 10, now)
-    await refresh(db_engine)  # the first refresh takes everything as seen
-    async with db_engine.begin() as conn:  # leave a gap in the ids, as concurrent batches do
-        await conn.execute(text("select setval(pg_get_serial_sequence('xp_ledger', 'id'), 100)"))
-    await award(db_engine, ws1["id"], a.id, 10, now)
-    done = await refresh(db_engine)
-    async with db_engine.begin() as conn:
-        await conn.execute(text("select setval(pg_get_serial_sequence('xp_ledger', 'id'), 50)"))
-    # Id 51 < the high-water mark 101, but its transaction began just before that refresh: in flight.
-    await award(db_engine, ws2["id"], b.id, 10, now, awarded_at=done.computed_at - timedelta(seconds=2))
-    again = await refresh(db_engine)
-    assert ws2["id"] in {str(w) for w in again.changed_workspaces}
+    first = await award(db_engine, ws["id"], a.id, 10, now)
+    await refresh(db_engine)
+    second = await award(db_engine, ws["id"], a.id, 5, now)
+    async with db_engine.connect() as conn:
+        watermark = await conn.scalar(text("select watermark_id from leaderboard_state"))
+        in_views = await conn.scalar(
+            text("select sum(xp) from leaderboard_live_xp where user_id = :u"), {"u": uuid.UUID(a.id)}
+        )
+    assert (watermark, in_views) == (first, 10)  # the row above the watermark is live only
+    await refresh(db_engine)
+    async with db_engine.connect() as conn:
+        assert await conn.scalar(text("select watermark_id from leaderboard_state")) == second
 
 
 async def test_only_one_refresher_at_a_time(db_engine: AsyncEngine, clean_db: None) -> None:

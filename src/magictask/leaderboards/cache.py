@@ -20,8 +20,14 @@ With a read replica, a fill may read a snapshot older than the change that wrote
 therefore carries the primary's WAL insert position after that commit, and a fill whose replica had not
 replayed that far is served (as it would be without a cache) but not kept.
 
+Live standings (`leaderboards.live`): a list holds the views' standings plus the workspace's ledger rows
+above the views' watermark that this process has fetched. The same Redis round trip that reads the token
+reads the workspace's ledger head; when the head moved, the read fetches the rows above the watermark (one
+indexed query) and every list of the workspace credits the ones it doesn't hold yet, on its next read.
+
 Concurrent misses of one list share one fill. Memory is bounded by `max_rows` (least recently used lists
-go first). If Redis can't be read, reads bypass the cache (each one fills from the database).
+go first). If Redis can't be read, reads bypass the cache (each one fills from the database and fetches the
+live rows).
 """
 
 from __future__ import annotations
@@ -48,8 +54,16 @@ from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.models import Event
 from magictask.leaderboards import repository
+from magictask.leaderboards.live import (
+    HEAD_KEY,
+    HEAD_TTL_SECONDS,
+    FetchLiveRows,
+    LiveLedger,
+    LiveList,
+    new_head,
+)
 from magictask.leaderboards.standings import Ranking
-from magictask.leaderboards.windows import Window
+from magictask.leaderboards.windows import Window, WindowBounds
 from magictask.replica import ReadDatabase
 
 log = logging.getLogger(__name__)
@@ -59,6 +73,9 @@ TOKEN_TTL_SECONDS = 86_400  # a workspace nobody reads for a day loses its token
 # Members held over all lists (~550 B each); the setting `leaderboard_cache_max_members` is the one source.
 DEFAULT_MAX_ROWS: int = Settings.model_fields["leaderboard_cache_max_members"].default
 DEFAULT_MAX_AGE_SECONDS = 300.0  # the refresh period: a lost invalidation is no staler than the standings
+# Workspaces whose live rows are held (least recently read go first, with their lists). The rows themselves
+# are the workspace's awards since the last refresh: a few minutes' worth.
+DEFAULT_MAX_LIVE_WORKSPACES = 20_000
 
 # Events after which a workspace's boards must be rebuilt (standings themselves change only by refresh).
 WORKSPACE_CHANGES = frozenset({types.MEMBER_JOINED, types.MEMBER_LEFT, types.WORKSPACE_UPDATED})
@@ -73,6 +90,10 @@ READS = Counter(
 )
 INVALIDATIONS = Counter(
     "magictask_leaderboard_cache_invalidations_total", "Workspaces whose cached boards were invalidated"
+)
+LIVE_FETCHES = Counter(
+    "magictask_leaderboard_live_fetches_total",
+    "Reads that fetched a workspace's ledger rows above the views' watermark (its ledger head had moved)",
 )
 
 BoardKey = tuple[uuid.UUID, Window, date | None]
@@ -89,9 +110,17 @@ class Token:
         return cls(raw, int(lsn or 0))
 
 
+@dataclass(frozen=True)
+class Stamps:
+    """What a read learns from Redis in one round trip: the workspace's token and its ledger head."""
+
+    token: Token
+    head: bytes
+
+
 @dataclass
 class _Entry:
-    ranking: Ranking
+    listed: LiveList  # the ranking and the live rows it holds
     token: bytes
     stored_at: float
 
@@ -108,71 +137,118 @@ class BoardCache:
         *,
         max_rows: int = DEFAULT_MAX_ROWS,
         max_age: float = DEFAULT_MAX_AGE_SECONDS,
+        max_live_workspaces: int = DEFAULT_MAX_LIVE_WORKSPACES,
     ) -> None:
         self.redis = redis
         self.reads = reads
         self.max_rows = max_rows
         self.max_age = max_age
+        self.max_live_workspaces = max_live_workspaces
         self._entries: OrderedDict[BoardKey, _Entry] = OrderedDict()
         self._rows = 0
-        self._fills: dict[tuple[BoardKey, bytes | None, datetime | None], asyncio.Future[Ranking]] = {}
+        self._fills: dict[tuple[BoardKey, bytes | None, datetime | None], asyncio.Future[LiveList]] = {}
+        # Per workspace, the ledger rows above the views' watermark fetched so far (shared by its lists).
+        self._live: OrderedDict[uuid.UUID, LiveLedger] = OrderedDict()
 
     # ---- reads -----------------------------------------------------------------------------------------
 
-    async def token(self, workspace_id: uuid.UUID) -> Token | None:
-        """The workspace's current token (made now if it has none); None when Redis can't be read."""
-        fresh = new_token()
+    async def stamps(self, workspace_id: uuid.UUID) -> Stamps | None:
+        """The workspace's current token and ledger head, each made now if it has none, in one round trip;
+        None when Redis can't be read."""
+        fresh_token, fresh_head = new_token(), new_head()
         try:
-            current = await self.redis.set(
-                TOKEN_KEY.format(workspace_id), fresh, nx=True, get=True, ex=TOKEN_TTL_SECONDS
-            )
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(TOKEN_KEY.format(workspace_id), fresh_token, nx=True, get=True, ex=TOKEN_TTL_SECONDS)
+                pipe.set(HEAD_KEY.format(workspace_id), fresh_head, nx=True, get=True, ex=HEAD_TTL_SECONDS)
+                token, head = await pipe.execute()
         except Exception:
             log.warning("leaderboard cache: Redis unreachable, reading from the database", exc_info=True)
             return None
-        if current is None:  # no token yet: ours is now the workspace's
-            return Token.parse(fresh)
-        assert isinstance(current, bytes)
-        return Token.parse(current)
+        # None: the key had no value yet, so ours is now the workspace's.
+        return Stamps(Token.parse(token if token is not None else fresh_token), head or fresh_head)
 
     async def ranking(
         self,
         workspace_id: uuid.UUID,
         window: Window,
-        period_start: date | None,
-        period_end: date | None,
+        bounds: WindowBounds,
         *,
         computed_at: datetime | None,
-        token: Token | None,
+        watermark_id: int,
+        stamps: Stamps | None,
+        fetch_live: FetchLiveRows,
     ) -> Ranking:
-        """The workspace's ranked list for the window: from memory when still valid, else filled."""
-        key: BoardKey = (workspace_id, window, period_start)
+        """The workspace's ranked list for the window, the views' standings (as of `computed_at`, holding the
+        ledger up to `watermark_id`) plus the XP awarded since: from memory when still valid, else filled.
+        `fetch_live` fetches the workspace's rows above a watermark; it runs only when the ledger head moved
+        (always without `stamps`)."""
+        live = self._live_ledger(workspace_id, watermark_id)
+        if await live.catch_up(stamps.head if stamps else None, fetch_live):
+            LIVE_FETCHES.inc()
+        key: BoardKey = (workspace_id, window, bounds.period_start)
+        token = stamps.token if stamps else None
         entry = self._entries.get(key)
         if (
             token is not None
             and entry is not None
             and entry.token == token.value
-            and entry.ranking.computed_at == computed_at
+            and entry.listed.ranking.computed_at == computed_at
             and time.monotonic() - entry.stored_at < self.max_age
         ):
             self._entries.move_to_end(key)
             READS.labels("hit").inc()
-            return entry.ranking
-        flight = (key, token.value if token else None, computed_at)
-        future = self._fills.get(flight)
-        if future is None:
-            future = asyncio.ensure_future(self._fill(key, period_end, computed_at=computed_at, token=token))
-            self._fills[flight] = future
-            future.add_done_callback(partial(self._fill_done, flight))
-        return await asyncio.shield(future)
+            listed = entry.listed
+        else:
+            flight = (key, token.value if token else None, computed_at)
+            future = self._fills.get(flight)
+            if future is None:
+                fill = self._fill(key, bounds, live, computed_at=computed_at, token=token)
+                future = asyncio.ensure_future(fill)
+                self._fills[flight] = future
+                future.add_done_callback(partial(self._fill_done, flight))
+            listed = await asyncio.shield(future)
+        # A list whose views hold another watermark than this read's context (a refresh in between, a
+        # replica behind) has its own rows above it, merged by id, so concurrent readers count each once.
+        if listed.live is not live and await listed.live.catch_up(None, fetch_live):
+            LIVE_FETCHES.inc()
+        listed.catch_up()
+        return listed.ranking
 
-    def _fill_done(self, flight: tuple[Any, ...], future: asyncio.Future[Ranking]) -> None:
+    def _live_ledger(self, workspace_id: uuid.UUID, watermark_id: int) -> LiveLedger:
+        """The workspace's live rows above this watermark: shared while the watermark is the newest seen."""
+        live = self._live.get(workspace_id)
+        if live is not None and live.watermark_id == watermark_id:
+            self._live.move_to_end(workspace_id)
+            return live
+        if live is not None and live.watermark_id > watermark_id:
+            return LiveLedger(watermark_id)  # this read's context predates a refresh another read has seen
+        # A refresh moved the watermark: the workspace's lists hold the old views and go with the old rows.
+        self._forget(workspace_id)
+        live = self._live[workspace_id] = LiveLedger(watermark_id)
+        while len(self._live) > self.max_live_workspaces:
+            self._forget(next(iter(self._live)))
+        return live
+
+    def _forget(self, workspace_id: uuid.UUID) -> None:
+        """Drop a workspace's live rows and lists (a list must never outlive the rows it has credited)."""
+        self._live.pop(workspace_id, None)
+        for key in [k for k in self._entries if k[0] == workspace_id]:
+            self._rows -= len(self._entries.pop(key).listed.ranking)
+
+    def _fill_done(self, flight: tuple[Any, ...], future: asyncio.Future[LiveList]) -> None:
         self._fills.pop(flight, None)
         if not future.cancelled():
             future.exception()  # retrieved here too: waiters may all have been cancelled
 
     async def _fill(
-        self, key: BoardKey, period_end: date | None, *, computed_at: datetime | None, token: Token | None
-    ) -> Ranking:
+        self,
+        key: BoardKey,
+        bounds: WindowBounds,
+        live: LiveLedger,
+        *,
+        computed_at: datetime | None,
+        token: Token | None,
+    ) -> LiveList:
         workspace_id, window, period_start = key
 
         async def read(conn: AsyncConnection) -> repository.RankingSnapshot:
@@ -181,37 +257,44 @@ class BoardCache:
                 workspace_id=workspace_id,
                 window=window,
                 period_start=period_start,
-                period_end=period_end,
+                period_end=bounds.period_end,
             )
 
         snapshot = await self.reads.run(read)
         ranking = Ranking(snapshot.members, snapshot.computed_at)
+        if snapshot.watermark_id != live.watermark_id:
+            live = LiveLedger(snapshot.watermark_id)
+        listed = LiveList(ranking, live, bounds)
         if token is None:
             READS.labels("bypass").inc()
-        elif snapshot.computed_at != computed_at or (
-            snapshot.replayed_lsn is not None and snapshot.replayed_lsn < token.lsn
+        elif (
+            snapshot.computed_at != computed_at
+            or (snapshot.replayed_lsn is not None and snapshot.replayed_lsn < token.lsn)
+            # its workspace's live rows were dropped meanwhile (evicted): it would fetch on every read
+            or live is not self._live.get(workspace_id)
         ):
-            READS.labels("unkept").inc()  # a replica behind the primary: right for now, not for later
+            READS.labels("unkept").inc()  # e.g. a replica behind the primary: right for now, not for later
         else:
             READS.labels("miss").inc()
-            self._store(key, _Entry(ranking, token.value, time.monotonic()))
-        return ranking
+            self._store(key, _Entry(listed, token.value, time.monotonic()))
+        return listed
 
     def _store(self, key: BoardKey, entry: _Entry) -> None:
         old = self._entries.pop(key, None)
         if old is not None:
-            self._rows -= len(old.ranking)
-        if len(entry.ranking) > self.max_rows:
+            self._rows -= len(old.listed.ranking)
+        if len(entry.listed.ranking) > self.max_rows:
             return
         self._entries[key] = entry
-        self._rows += len(entry.ranking)
+        self._rows += len(entry.listed.ranking)
         while self._rows > self.max_rows:
             _, evicted = self._entries.popitem(last=False)
-            self._rows -= len(evicted.ranking)
+            self._rows -= len(evicted.listed.ranking)
 
     def clear(self) -> None:
-        """Forget every list held by this process (the benchmark's cold reads)."""
+        """Forget every list and live row held by this process (the benchmark's cold reads)."""
         self._entries.clear()
+        self._live.clear()
         self._rows = 0
 
     @property
@@ -237,7 +320,7 @@ class BoardCache:
             await pipe.execute()
         for workspace_id in ids:  # this process's own lists can go now
             for key in [k for k in self._entries if k[0] == workspace_id]:
-                self._rows -= len(self._entries.pop(key).ranking)
+                self._rows -= len(self._entries.pop(key).listed.ranking)
         INVALIDATIONS.inc(len(ids))
 
     async def on_committed(self, uow: UnitOfWork, events: Sequence[Event]) -> None:

@@ -67,7 +67,8 @@ async def get_leaderboard(
 ) -> LeaderboardOut:
     """Members ranked by XP earned in the window (ties: whoever got there first). Members who opted out
     are left out of everyone's board but their own; `me` and `around_me` give the caller's standing
-    whatever page this is. Standings are refreshed every few minutes: see `computed_at`."""
+    whatever page this is. Standings are live: an award shows as soon as the reward worker has committed it.
+    """
     return await service.get_leaderboard(
         uow.session,
         cache,

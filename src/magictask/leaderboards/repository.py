@@ -7,10 +7,13 @@
   materialized views and the small tables it joins (members, users): every current member of a workspace
   with their XP in a window, in rank order. The board cache (`leaderboards.cache`) keeps that list; reads
   slice it.
+- `fetch_live_rows`, on the primary: the workspace's ledger rows above the views' watermark (the XP
+  awarded since the views' snapshot), which the cache adds to its lists (`leaderboards.live`).
 
-A member's XP in a window is the sum of the views' rows that fall in it (see `leaderboards.models`):
-week or month = the period view's bucket + the live view's days in the window; all time = history + the
-period view's total + every live day. The order is XP descending, then whoever reached their XP first,
+A member's XP in a window, as far as the views hold it (ledger ids up to the watermark), is the sum of
+their rows that fall in it (see `leaderboards.models`): week or month = the period view's bucket + the live
+view's days in the window; all time = history + the period view's total + every live day. The rows above
+the watermark are added by the cache (`leaderboards.live`). The order is XP descending, then whoever reached their XP first,
 then user id, so equal XP never swaps places between two requests.
 """
 
@@ -26,6 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from magictask.leaderboards.standings import Standing
 from magictask.leaderboards.windows import Window
+
+# A ledger row above the views' watermark: (ledger id, user id as an integer, board XP, occurred_at).
+LiveRow = tuple[int, int, int, datetime]
 
 _PERIOD_SCORES = """
     select user_id, sum(xp)::bigint as xp, max(reached_at) as reached_at
@@ -67,11 +73,12 @@ members as (
     where m.workspace_id = :workspace_id
 )
 select 0 as part, (select computed_at from leaderboard_state) as computed_at,
+       (select watermark_id from leaderboard_state) as watermark_id,
        pg_last_wal_replay_lsn()::text as replayed_lsn, null::uuid as user_id, null::text as name,
        null::timestamptz as joined_at, null::boolean as opted_out, null::bigint as xp,
        null::timestamptz as reached_at
 union all
-select 1, null, null, user_id, name, joined_at, opted_out, xp, reached_at from members
+select 1, null, null, null, user_id, name, joined_at, opted_out, xp, reached_at from members
 order by part, xp desc, reached_at asc nulls last, user_id
 """
 
@@ -79,7 +86,8 @@ _CONTEXT = """
 select exists (select 1 from workspace_members m
                where m.workspace_id = w.id and m.user_id = :viewer_id) as is_member,
        w.timezone, w.gamification_enabled,
-       (select computed_at from leaderboard_state) as computed_at
+       (select computed_at from leaderboard_state) as computed_at,
+       (select watermark_id from leaderboard_state) as watermark_id
        {team_columns}
 from workspaces w
 where w.id = :workspace_id
@@ -97,6 +105,7 @@ class BoardContext:
     timezone: str
     gamification_enabled: bool
     computed_at: datetime | None  # when the standings on the primary were computed
+    watermark_id: int  # the ledger rows the primary's views hold: ids up to this one (0: none)
     team_workspace_id: uuid.UUID | None  # None: no team asked for, or no such team
     team_members: frozenset[uuid.UUID]
 
@@ -118,6 +127,7 @@ async def load_board_context(
         timezone=row["timezone"],
         gamification_enabled=bool(row["gamification_enabled"]),
         computed_at=row["computed_at"],
+        watermark_id=int(row["watermark_id"] or 0),
         team_workspace_id=row["team_workspace_id"] if team_id is not None else None,
         team_members=frozenset(row["team_members"] or ()) if team_id is not None else frozenset(),
     )
@@ -127,6 +137,7 @@ async def load_board_context(
 class RankingSnapshot:
     members: list[Standing]  # every current member, in rank order
     computed_at: datetime | None
+    watermark_id: int  # the views it was read from hold the ledger rows with ids up to this one
     replayed_lsn: int | None  # where a replica's WAL replay stood; None on the primary
 
 
@@ -154,7 +165,7 @@ async def fetch_ranking(
         scores = _PERIOD_SCORES
         params.update(period=window, period_start=period_start, period_end=period_end)
     rows = iter(await conn.execute(text(_RANKING.format(scores=scores)), params))
-    _, computed_at, replayed_lsn, *_ = next(rows)  # the first row: the snapshot's
+    _, computed_at, watermark_id, replayed_lsn, *_ = next(rows)  # the first row: the snapshot's
     members = [
         Standing(
             user_key=user_id.int,
@@ -164,6 +175,22 @@ async def fetch_ranking(
             xp=int(xp),
             reached_at=reached_at,
         )
-        for _, _, _, user_id, name, joined_at, opted_out, xp, reached_at in rows
+        for _, _, _, _, user_id, name, joined_at, opted_out, xp, reached_at in rows
     ]
-    return RankingSnapshot(members, computed_at, parse_lsn(replayed_lsn))
+    return RankingSnapshot(members, computed_at, int(watermark_id or 0), parse_lsn(replayed_lsn))
+
+
+# The board XP awarded since the views' snapshot, through ix_xp_ledger_workspace_live.
+_LIVE_ROWS = text(
+    "select id, user_id, board_delta, occurred_at from xp_ledger where workspace_id = :workspace_id and id > :above"
+)
+
+
+async def fetch_live_rows(
+    session: AsyncSession | AsyncConnection, *, workspace_id: uuid.UUID, above: int
+) -> list[LiveRow]:
+    """The workspace's ledger rows with ids above `above` that have committed, as `LiveRow`s. Run it in a READ
+    COMMITTED transaction (the request's), so it sees every commit before it started, including those whose
+    ledger head the caller has just read."""
+    result = await session.execute(_LIVE_ROWS, {"workspace_id": workspace_id, "above": above})
+    return [(int(i), user_id.int, int(xp), at) for i, user_id, xp, at in result]

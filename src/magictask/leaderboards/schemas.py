@@ -14,7 +14,9 @@ class LeaderboardEntry(BaseModel):
     rank: int = Field(description="1 is the top; ties in XP go to whoever reached their XP first")
     user_id: uuid.UUID
     name: str
-    xp: int = Field(description="XP earned in this workspace during the window")
+    xp: int = Field(
+        description="XP earned in this workspace during the window, priced with the workspace's own weights"
+    )
     reached_at: datetime | None = Field(description="When the member last earned XP in the window")
     joined_at: datetime
     late_joiner: bool = Field(description="Joined after the window started, so had less time to earn XP")
@@ -33,7 +35,8 @@ class LeaderboardOut(BaseModel):
     window_end: datetime | None
     period_start: date | None = Field(description="First local day of the window; null for `all`")
     computed_at: datetime | None = Field(
-        description="When the standings were computed (they are refreshed every few minutes)"
+        description="When the materialized views under the standings were last refreshed (every few minutes); "
+        "XP awarded since then is included live"
     )
     total: int = Field(description="Members on this board (others who opted out are not counted)")
     items: list[LeaderboardEntry]

@@ -1,7 +1,8 @@
 """Workspace and team leaderboards. Access is checked on the primary (the authoritative membership), in
-the same statement that reads the workspace's settings, when the standings were computed and, for a
-team board, the team's members; the ranked list comes from the board cache (`leaderboards.cache`), filled
-through `ReadDatabase` (the replica when there is one)."""
+the same statement that reads the workspace's settings, when the standings were computed (and which ledger
+rows the views hold) and, for a team board, the team's members; the ranked list comes from the board cache
+(`leaderboards.cache`), filled through `ReadDatabase` (the replica when there is one), with the XP awarded
+since the views' snapshot added live (`leaderboards.live`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from magictask.kit.pagination import decode_cursor, encode_cursor
 from magictask.kit.time import utcnow
 from magictask.leaderboards import repository
 from magictask.leaderboards.cache import BoardCache
+from magictask.leaderboards.repository import LiveRow
 from magictask.leaderboards.schemas import LeaderboardEntry, LeaderboardOut
 from magictask.leaderboards.standings import Ranked
 from magictask.leaderboards.windows import Window, is_late_joiner, window_bounds
@@ -67,15 +69,22 @@ async def get_leaderboard(
         raise NotFound("Team not found")
     offset = _offset(cursor)
     bounds = window_bounds(window, context.timezone, now or utcnow())
-    # The token is read before the list could be filled: see `leaderboards.cache`.
-    token = await cache.token(workspace_id)
+    # The token and the ledger head are read before the list could be filled or the live rows fetched:
+    # see `leaderboards.cache` and `leaderboards.live`.
+    stamps = await cache.stamps(workspace_id)
+
+    async def fetch_live(above: int) -> list[LiveRow]:
+        # On the request's transaction (READ COMMITTED, primary): it sees every batch whose head was read.
+        return await repository.fetch_live_rows(session, workspace_id=workspace_id, above=above)
+
     ranking = await cache.ranking(
         workspace_id,
         window,
-        bounds.period_start,
-        bounds.period_end,
+        bounds,
         computed_at=context.computed_at,
-        token=token,
+        watermark_id=context.watermark_id,
+        stamps=stamps,
+        fetch_live=fetch_live,
     )
     board = ranking.view(
         viewer.id,

@@ -7,14 +7,20 @@ from it at read time, so one cached list answers every viewer and every team of 
 - the opted-out are left out of everyone's board but their own (ranks close up; an opted-out viewer is
   put back at their place, and the members below them move down one);
 - a team board is the team's current members, in the workspace's order, ranked 1..n.
+
+XP awarded after the list was filled is added in place (`Ranking.credit`): each member whose XP or time
+moved is taken out and put back at its new place, so the list stays in the order a new fill would give.
+Nothing keeps positions: a member's place is found by bisecting on their rank key, so a move costs two
+bisections whatever the list's size.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from bisect import bisect_left, insort
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final, NamedTuple
 
 
@@ -54,27 +60,61 @@ class BoardView:
 Row = tuple[int, str, datetime, bool, int, datetime | None]
 _KEY: Final = 0
 _OPTED_OUT: Final = 3
+_XP: Final = 4
+_REACHED: Final = 5
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)  # stands in for "no XP yet" (sorted last by the flag)
+
+# What a member earned since the list was filled: (XP to add, when the latest of it was earned).
+Credit = tuple[int, datetime]
+
+
+def rank_key(row: Row) -> tuple[int, bool, datetime, int]:
+    """The fill's order (`repository._RANKING`): XP descending, then whoever reached it first (members
+    without a time last), then the user id (PostgreSQL compares uuids bytewise, as their integers order)."""
+    reached = row[_REACHED]
+    return (-row[_XP], reached is None, reached or _NEVER, row[_KEY])
+
+
+def _move(rows: list[Row], old: Row, new: Row) -> None:
+    """Replace `old` by `new` in the sorted `rows`, at the place `new`'s rank key gives (two bisections and
+    two memory moves: no other row is touched)."""
+    del rows[bisect_left(rows, rank_key(old), key=rank_key)]
+    insort(rows, new, key=rank_key)
 
 
 class Ranking:
+    """Every member in rank order (`rows`), the visible ones (not opted out) in the same order, and each
+    member's row by user id. A member's place is found by bisecting on their rank key, so moving one member
+    (`credit`) touches nothing but that member."""
+
     def __init__(self, members: Sequence[Standing], computed_at: datetime | None) -> None:
         self.computed_at = computed_at
-        self.rows: list[Row] = [tuple.__new__(tuple, m) for m in members]
+        # Sorted here too: the fill returns this order, and the bisections below rely on it exactly.
+        self.rows: list[Row] = sorted((tuple.__new__(tuple, m) for m in members), key=rank_key)
         # Keyed by the integer user id: dictionaries of atomic values aren't tracked either.
-        self.position = {r[_KEY]: i for i, r in enumerate(self.rows)}
+        self.row_of: dict[int, Row] = {r[_KEY]: r for r in self.rows}
         self.visible = [r for r in self.rows if not r[_OPTED_OUT]]
-        self.visible_position = {r[_KEY]: i for i, r in enumerate(self.visible)}
-        # An opted-out member's place among the visible: how many of them rank above.
-        self.hidden_place: dict[int, int] = {}
-        shown = 0
-        for r in self.rows:
-            if r[_OPTED_OUT]:
-                self.hidden_place[r[_KEY]] = shown
-            else:
-                shown += 1
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def credit(self, credits: Mapping[int, Credit]) -> int:
+        """Add XP earned since the fill: per member (by `user_key`) the XP to add and when the latest of it
+        was earned (their `reached_at` becomes the later of the two, as the views' max would). Members not
+        on the list (no longer, or not yet, members) are ignored. Returns how many members it touched."""
+        touched = 0
+        for key, (xp, at) in credits.items():
+            row = self.row_of.get(key)
+            if row is None:
+                continue
+            reached = row[_REACHED]
+            new = (*row[:_XP], row[_XP] + xp, at if reached is None or at > reached else reached)
+            _move(self.rows, row, new)
+            if not row[_OPTED_OUT]:
+                _move(self.visible, row, new)
+            self.row_of[key] = new
+            touched += 1
+        return touched
 
     @property
     def members(self) -> list[Standing]:
@@ -86,20 +126,19 @@ class Ranking:
     ) -> tuple[list[Row], int | None]:
         """The board `viewer_id` sees and the viewer's index in it (None when not on it)."""
         viewer = viewer_id.int
+        me = self.row_of.get(viewer)
         if team is None:
-            place = self.hidden_place.get(viewer)
-            if place is None:
-                return self.visible, self.visible_position.get(viewer)
-            me = self.rows[self.position[viewer]]
-            return [*self.visible[:place], me, *self.visible[place:]], place
-        positions = (self.position.get(u.int) for u in team)
-        picks = sorted(
-            p
-            for p in positions
-            if p is not None and (p == self.position.get(viewer) or not self.rows[p][_OPTED_OUT])
+            if me is None:
+                return self.visible, None
+            place = bisect_left(self.visible, rank_key(me), key=rank_key)  # where they are, or would be
+            if me[_OPTED_OUT]:
+                return [*self.visible[:place], me, *self.visible[place:]], place
+            return self.visible, place
+        rows = sorted(
+            (r for u in team if (r := self.row_of.get(u.int)) is not None and (r is me or not r[_OPTED_OUT])),
+            key=rank_key,
         )
-        rows = [self.rows[p] for p in picks]
-        mine = next((i for i, r in enumerate(rows) if r[_KEY] == viewer), None)
+        mine = next((i for i, r in enumerate(rows) if r is me), None)
         return rows, mine
 
     def view(

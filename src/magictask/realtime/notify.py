@@ -75,6 +75,10 @@ class RealtimeEmitter:
         )
 
     async def leaderboard_changed(self, workspace_id: str) -> None:
+        if workspace_id in self._trailing:
+            # An announcement at the end of the window is already due, after this change: it covers it, so
+            # no Redis round trip (the reward worker calls this after every batch).
+            return
         if await self._claim_window(workspace_id):
             await self._emit_leaderboard(workspace_id)
         elif workspace_id not in self._trailing:
@@ -86,13 +90,20 @@ class RealtimeEmitter:
     async def _trail(self, workspace_id: str, delay: float) -> None:
         try:
             await asyncio.sleep(delay)
+            # From here on, a new change may come after this announcement: it schedules its own.
+            self._forget_trail(workspace_id)
             # If another process claimed the new window, its announcement came after our change: done.
             if await self._claim_window(workspace_id):
                 await self._emit_leaderboard(workspace_id)
         except Exception:
             log.warning("could not announce leaderboard change of %s", workspace_id, exc_info=True)
         finally:
-            self._trailing.pop(workspace_id, None)
+            self._forget_trail(workspace_id)
+
+    def _forget_trail(self, workspace_id: str) -> None:
+        """Drop the calling task from the pending announcements (not a newer one for the same workspace)."""
+        if self._trailing.get(workspace_id) is asyncio.current_task():
+            del self._trailing[workspace_id]
 
     async def _claim_window(self, workspace_id: str) -> bool:
         return bool(

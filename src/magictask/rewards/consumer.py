@@ -29,6 +29,7 @@ from magictask.config import Settings
 from magictask.events.models import Event
 from magictask.events.stream import CONSUMER_GROUP, EventStream, append_dead_letter, stream_key
 from magictask.kit.time import utcnow
+from magictask.leaderboards.live import after_ledger_commit
 from magictask.rewards import metrics
 from magictask.rewards.leases import PartitionLeases
 from magictask.rewards.notify import Notification, notify_rewards
@@ -199,7 +200,9 @@ class RewardConsumer:
         await pipe.execute()
 
     async def _after(self, outcome: BatchOutcome, *, counted: bool = False) -> None:
-        """After commit: metrics, then the notifications (`counted`: the cluster total was bumped with the ack)."""
+        """After commit: live leaderboards, metrics, then the notifications (`counted`: the cluster total was
+        bumped with the ack)."""
+        await after_ledger_commit(self.redis, outcome.workspace_ids)
         now = utcnow()
         if outcome.processed:
             metrics.EVENTS_PROCESSED.inc(outcome.processed)

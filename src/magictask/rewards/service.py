@@ -46,6 +46,8 @@ class BatchOutcome:
     processed: int = 0
     created_at: list[datetime] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    # Workspaces whose ledger this batch may have written to: their leaderboards move once it commits.
+    workspace_ids: set[uuid.UUID] = field(default_factory=set)
 
 
 class EventRow(Protocol):
@@ -274,6 +276,8 @@ async def process_events(
     outcome.notifications = result.notifications
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
+    # The boards whose ledger this batch wrote (live standings: leaderboards.live).
+    outcome.workspace_ids = {uuid.UUID(a.workspace_id) for a in result.awards if a.workspace_id}
     return outcome
 
 

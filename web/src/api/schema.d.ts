@@ -925,7 +925,7 @@ export interface paths {
          * Get Leaderboard
          * @description Members ranked by XP earned in the window (ties: whoever got there first). Members who opted out
          *     are left out of everyone's board but their own; `me` and `around_me` give the caller's standing
-         *     whatever page this is. Standings are refreshed every few minutes: see `computed_at`.
+         *     whatever page this is. Standings are live: an award shows as soon as the reward worker has committed it.
          */
         get: operations["get_leaderboard_api_v1_workspaces__workspace_id__leaderboard_get"];
         put?: never;
@@ -1304,10 +1304,7 @@ export interface components {
             corrected_xp: number | null;
             /** Event Type */
             event_type: string;
-            /** Explanation */
-            explanation: {
-                [key: string]: unknown;
-            };
+            explanation: components["schemas"]["Explanation"];
             /** Ledger Id */
             ledger_id: number;
             /**
@@ -1982,7 +1979,7 @@ export interface components {
             user_id: string;
             /**
              * Xp
-             * @description XP earned in this workspace during the window
+             * @description XP earned in this workspace during the window, priced with the workspace's own weights
              */
             xp: number;
         };
@@ -1995,7 +1992,7 @@ export interface components {
             around_me: components["schemas"]["LeaderboardEntry"][];
             /**
              * Computed At
-             * @description When the standings were computed (they are refreshed every few minutes)
+             * @description When the materialized views under the standings were last refreshed (every few minutes); XP awarded since then is included live
              */
             computed_at: string | null;
             /** Items */
