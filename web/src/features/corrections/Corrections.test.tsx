@@ -130,7 +130,7 @@ describe("XP history with reviews", () => {
 
 const queued: ReviewItem = {
   id: 3, ledger_id: 7, workspace_id: "w1", award_user_id: "u-me", status: "open", reason: "Same work twice", flagged_by: { id: "u-peer", name: "Pete Peer" }, created_at: at, resolved_by: null, resolved_at: null, resolution: null,
-  award: { ledger_id: 7, user: { id: "u-me", name: "Mia Member" }, event_type: "task.completed", role: "actor", xp: 30, board_xp: 45, corrected_xp: null, task_id: "t1", task_title: "Write the spec", occurred_at: at, explanation: {} },
+  award: { ledger_id: 7, user: { id: "u-me", name: "Mia Member" }, event_type: "task.completed", role: "actor", xp: 30, board_xp: 45, corrected_xp: null, task_id: "t1", task_title: "Write the spec", occurred_at: at, explanation: makeExplanation() },
 };
 
 describe("Review queue", () => {
