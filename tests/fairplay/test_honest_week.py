@@ -103,6 +103,7 @@ async def test_every_honest_member_out_earns_every_farm_over_a_week(world: World
         ]
         + [f"  {name}: {farm_day[name]} XP a day -> ~{week} a week" for name, week in farm_week.items()]
     )
+    print(f"\nhonest week vs farms (profile XP):\n{table}")  # the figures docs/SCORING.md quotes (pytest -s)
     assert not winners, (
         f"farms earning at least the weakest honest member's {weakest} XP: {sorted(winners)}\n{table}"
     )
