@@ -76,11 +76,11 @@ def up(
 
     # First of all: a port in use stops us before anything was started.
     try:
-        listener = listen(host, port)
+        listeners = listen(host, port, processes)
     except OSError as e:
         console.print(f"[red]Cannot listen on {host}:{port}: {e.strerror or e}[/]")
         raise typer.Exit(1) from None
-    port = int(listener.getsockname()[1])  # --port 0: the one the system chose
+    port = int(listeners[0].getsockname()[1])  # --port 0: the one the system chose
     supervisor = Supervisor(
         env, say=lambda message: console.print(f"[yellow]{message}[/]"), on_exit=_forget_metrics_of(env)
     )
@@ -108,12 +108,11 @@ def up(
         console.print("Applying migrations")
         upgrade_to_head(env["MAGICTASK_DATABASE_URL"])
         python = sys.executable
-        # Every API process accepts connections on the one listening socket (as uvicorn's and gunicorn's
-        # workers do): the kernel hands each new connection to a process waiting in accept(), and while one
-        # restarts the others, and the socket's backlog, keep the port answering. docs/DEPLOY.md.
-        fd = listener.fileno()
-        for i in range(processes):
+        # Each API process accepts on its own socket of the port (see `listen`); `up` keeps them all open,
+        # so a restarted process takes its predecessor's socket and the connections queued on it meanwhile.
+        for i, sock in enumerate(listeners):
             name = f"api {i + 1}/{processes}" if processes > 1 else "api"
+            fd = sock.fileno()
             supervisor.start(name, [python, "-m", "magictask", "api", "--fd", str(fd)], pass_fds=[fd])
         supervisor.start("worker", [python, "-m", "magictask", "worker"])
         what = f"{processes} API processes" if processes > 1 else "1 API process"
@@ -133,22 +132,52 @@ def up(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         supervisor.stop(signal.SIGTERM)
-        listener.close()
+        for sock in listeners:
+            sock.close()
         if servers is not None:
             servers.stop()
 
 
-def listen(host: str, port: int, backlog: int = 2048) -> socket.socket:
-    """A listening TCP socket, made the way uvicorn makes its own (SO_REUSEADDR, uvicorn's backlog)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+def listen(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
+    """`count` listening sockets on host:port, one per API process.
+
+    On Linux they share the port with SO_REUSEPORT, and the kernel spreads new connections evenly over them
+    by a hash of the client's address and port. One socket that every process accepts from (what uvicorn's
+    and gunicorn's workers do) lets whichever process wakes first take a whole burst of connections:
+    measured with bench/api_processes.py, 400 of 400 connects of a burst on one of two processes, and 13 of
+    wrk's 16 (docs/DEPLOY.md). Elsewhere (SO_REUSEPORT does not balance on macOS or the BSDs) the processes
+    share one socket. Options as uvicorn sets them (SO_REUSEADDR, backlog 2048).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    reuse_port = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
+
+    def bind(port: int, reuse_port: bool) -> socket.socket:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    # A plain bind first: it fails if anything listens on the port, even another `magictask up`, whose
+    # SO_REUSEPORT sockets ours would otherwise join (a second `up` on one port must fail, not share it).
+    with bind(port, reuse_port=False) as probe:
+        port = int(probe.getsockname()[1])
+    sockets = [bind(port, reuse_port)] if not reuse_port else []
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(backlog)
+        while len(sockets) < count:
+            sockets.append(bind(port, reuse_port) if reuse_port else sockets[0])
+        for sock in set(sockets):
+            sock.listen(backlog)
     except OSError:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise
-    return sock
+    return sockets
 
 
 def share_database_connections(
