@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,16 +93,19 @@ class Supervised:
     pass_fds: tuple[int, ...]
     proc: subprocess.Popen[bytes]
     started_at: float
-    restarts: int = 0
+    exits: list[float] = field(default_factory=list)  # when it exited before, oldest first
 
 
 class Supervisor:
     """Starts named children and keeps them running.
 
-    A child that exits is started again, unless it exits within `min_uptime` seconds of its start: then it
-    cannot start (bad configuration, port or database refused, a crash on import...), starting it again
-    would fail the same way, and `check` says so and the caller stops everything rather than run half an
-    application.
+    A child that exits is started again: a crash (a kill, the OOM killer, an unhandled error once it ran)
+    costs its connections and the seconds of a restart, not the application. Two exits stop everything
+    instead (`check` returns why), because starting again would fail the same way and half an application
+    must not go on silently:
+    - an exit with a status, not by a signal, within `min_uptime` seconds of its start: it cannot start
+      (bad configuration, a database that refuses it, an import error);
+    - its `max_exits`-th exit within `window` seconds: it keeps crashing.
     """
 
     def __init__(
@@ -110,11 +113,15 @@ class Supervisor:
         env: dict[str, str],
         *,
         min_uptime: float = 10.0,
+        max_exits: int = 5,
+        window: float = 120.0,
         say: Callable[[str], None] = print,
         on_exit: Callable[[int], None] | None = None,
     ) -> None:
         self.env = env
         self.min_uptime = min_uptime
+        self.max_exits = max_exits
+        self.window = window
         self.say = say
         self.on_exit = on_exit  # called with the pid of every child that exited, before any restart
         self.children: list[Supervised] = []
@@ -126,24 +133,25 @@ class Supervisor:
         return child
 
     def check(self) -> str | None:
-        """Restart children that exited; the reason to stop everything when one cannot start."""
+        """Restart children that exited; the reason to stop everything when one cannot go on."""
         for child in self.children:
             code = child.proc.poll()
             if code is None:
                 continue
-            ran = time.monotonic() - child.started_at
+            now = time.monotonic()
+            ran = now - child.started_at
+            child.exits = [t for t in child.exits if now - t < self.window] + [now]
             if self.on_exit is not None:
                 self.on_exit(child.proc.pid)
-            if ran < self.min_uptime:
+            what = f"{child.name} (pid {child.proc.pid}) {describe_exit(code)}"
+            if code >= 0 and ran < self.min_uptime:
+                return f"{what} {ran:.1f} s after it started: it cannot start, so everything stops"
+            if len(child.exits) >= self.max_exits:
                 return (
-                    f"{child.name} (pid {child.proc.pid}) {describe_exit(code)} {ran:.1f} s after it "
-                    "started: it cannot start, so everything stops (its output is above)"
+                    f"{what}, {len(child.exits)} exits in {self.window:.0f} s: it keeps crashing, "
+                    "so everything stops"
                 )
-            child.restarts += 1
-            self.say(
-                f"{child.name} (pid {child.proc.pid}) {describe_exit(code)} after {ran:.0f} s; "
-                f"starting it again (restart {child.restarts})"
-            )
+            self.say(f"{what} after {ran:.0f} s; starting it again")
             child.proc = spawn_child(child.args, env=self.env, pass_fds=child.pass_fds)
             child.started_at = time.monotonic()
         return None
