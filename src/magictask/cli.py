@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 app = typer.Typer(help="MagicTask: project management where real work earns XP.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long lines stay whole in logs
 
 DEFAULT_DATA_DIR = Path(platformdirs.user_data_dir("magictask"))
 
@@ -124,7 +124,7 @@ def up(
         while not stopping:
             failure = supervisor.check()  # a crashed process is started again
             if failure is not None:
-                console.print(f"[red]{failure}[/]")
+                console.print(f"[red]{failure} (its output is above)[/]")
                 raise typer.Exit(1)
             time.sleep(0.2)
         console.print("Stopping")
