@@ -472,6 +472,11 @@ async def test_a_killed_api_process_is_started_again_and_its_sockets_reconnect(
         assert f"(pid {victim}) was killed by SIGKILL" in said(up) and "starting it again" in said(up)
         # The new process accepts on its predecessor's socket; every process answers.
         await asyncio.to_thread(wait_all_serving, up)
+        # /metrics (any process: they share a metrics directory) shows the live processes' subscriptions only.
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            metrics = (await http.get("/metrics")).text
+        subscribed = re.findall(r'magictask_realtime_subscribed\{pid="(\d+)"\} ([\d.]+)', metrics)
+        assert sorted((int(pid), float(v)) for pid, v in subscribed) == [(p, 1.0) for p in api_pids(up)]
 
         # The socket that was on the killed process is back (on either process), told to refetch...
         again = await client.next("resync", within=30.0)
