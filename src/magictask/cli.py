@@ -57,10 +57,10 @@ def up(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     api_processes: Annotated[
         int | None,
-        typer.Option(min=1, help="API processes sharing the port  [default: one per CPU core]"),
+        typer.Option(min=1, help="API processes sharing the port (default: one per CPU core)"),
     ] = None,
 ) -> None:
-    """Start MagicTask: the embedded PostgreSQL and Valkey (unless URLs are set), migrations, API and worker."""
+    """Start MagicTask: embedded PostgreSQL and Valkey (unless URLs are set), migrations, API processes, worker."""
     from magictask.embedded import MAX_CONNECTIONS, EmbeddedServers
     from magictask.migrate import upgrade_to_head
 
@@ -224,7 +224,7 @@ def api(
         int | None,
         typer.Option(
             help="Serve on this inherited listening socket instead of binding host:port "
-            "(`up` shares one port between its API processes this way; systemd socket activation too)"
+            "(`up` hands each API process its socket of the port this way; systemd socket activation too)"
         ),
     ] = None,
 ) -> None:
