@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 DATA_DIR ?=
+API_PROCESSES ?=
 
 .PHONY: run test install lint typecheck pytest test-external clean web web-test chromium
 
@@ -49,7 +50,7 @@ web-test: chromium install web
 	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
 
 run: install web
-	$(BIN)/magictask up --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(BIN)/magictask up --port $(PORT) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(API_PROCESSES),--api-processes $(API_PROCESSES))
 
 lint: install
 	$(BIN)/ruff check src tests bench

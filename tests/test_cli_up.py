@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,11 +20,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
 import pytest
+import socketio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from magictask.db import async_url
 from magictask.embedded import free_port
 from magictask.kit.processes import _die_with_parent
+from tests.helpers import create_task, make_team
+from tests.realtime.conftest import Connector, LiveClient, Received
 
 if TYPE_CHECKING:
     from tests.conftest import TestServers
@@ -71,21 +75,42 @@ def _env(urls: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
-def start_up(data_dir: Path, log_dir: Path, urls: dict[str, str] | None = None) -> UpProcess:
-    """Start `magictask up` and wait until it printed its URL and /readyz answers 200."""
+def launch_up(
+    data_dir: Path,
+    log_dir: Path,
+    urls: dict[str, str] | None = None,
+    api_processes: int | None = None,
+    env: dict[str, str] | None = None,
+) -> UpProcess:
+    """Start `magictask up` (and return at once)."""
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "magictask", "up", "--port", str(port), "--data-dir", str(data_dir)]
+    if api_processes is not None:
+        args += ["--api-processes", str(api_processes)]
     with open(log_dir / "up.out", "wb") as out, open(log_dir / "up.err", "ab") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "magictask", "up", "--port", str(port), "--data-dir", str(data_dir)],
+            args,
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
-            env=_env(urls),
+            env={**_env(urls), **(env or {})},
             start_new_session=True,  # a signal meant for pytest must not reach it, nor ours pytest
             preexec_fn=_die_with_parent,  # and a killed pytest leaves nothing behind
         )
-    up = UpProcess(proc, data_dir, port, log_dir)
+    return UpProcess(proc, data_dir, port, log_dir)
+
+
+def start_up(
+    data_dir: Path,
+    log_dir: Path,
+    urls: dict[str, str] | None = None,
+    api_processes: int | None = None,
+    env: dict[str, str] | None = None,
+) -> UpProcess:
+    """Start `magictask up` and wait until it printed its URL and /readyz answers 200."""
+    up = launch_up(data_dir, log_dir, urls, api_processes, env)
+    proc = up.proc
     deadline = time.monotonic() + START_TIMEOUT
     ready = False
     while time.monotonic() < deadline:
@@ -291,4 +316,197 @@ def test_up_with_only_a_redis_url_starts_only_postgres(
         signup(up, f"half-{uuid.uuid4().hex[:8]}@example.com")
     finally:
         stop(up, signal.SIGINT)
+    assert_no_leftovers(up, within=5)
+
+
+# ---- several API processes on one port ------------------------------------------------------------
+
+
+@dataclass
+class At:
+    url: str
+
+
+def api_pids(up: UpProcess) -> list[int]:
+    pids = []
+    for child in psutil.Process(up.proc.pid).children():
+        with contextlib.suppress(psutil.Error):
+            if "magictask api" in " ".join(child.cmdline()):
+                pids.append(child.pid)
+    return sorted(pids)
+
+
+def my_connections(port: int) -> set[int]:
+    """Local ports of this test process's open connections to `port`."""
+    return {
+        c.laddr.port
+        for c in psutil.Process().net_connections("tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+def landed_on(up: UpProcess, before: set[int]) -> int:
+    """The API process holding the server side of the one connection opened since `before`: the kernel's
+    own answer, no debug header needed."""
+    new = my_connections(up.port) - before
+    assert len(new) == 1, f"expected one new connection, got {new}"
+    client_port = new.pop()
+    for pid in api_pids(up):
+        with contextlib.suppress(psutil.Error):
+            for c in psutil.Process(pid).net_connections("tcp"):
+                if c.laddr.port == up.port and c.raddr and c.raddr.port == client_port:
+                    return pid
+    raise AssertionError(f"no API process holds the connection from port {client_port}")
+
+
+def wait_all_serving(up: UpProcess, timeout: float = 60.0) -> None:
+    """Fresh connections until every API process has answered one (SO_REUSEPORT spreads them)."""
+    want, seen = set(api_pids(up)), set()
+    deadline = time.monotonic() + timeout
+    while seen != want and time.monotonic() < deadline:
+        before = my_connections(up.port)
+        with httpx.Client(base_url=up.base_url, timeout=30) as http:
+            assert http.get("/readyz").status_code == 200
+            seen.add(landed_on(up, before))
+    assert seen == want, f"only {seen} of {want} answered\n{up.diagnostics()}"
+
+
+async def connect_landing(
+    up: UpProcess, connector: Connector, token: str, *, not_on: int | None = None
+) -> tuple[LiveClient, int]:
+    """A Socket.IO client and the API process it landed on; with `not_on`, one that landed elsewhere."""
+    for _ in range(40):
+        before = my_connections(up.port)
+        client = await connector(At(up.base_url), token)
+        pid = landed_on(up, before)
+        if pid != not_on:
+            return client, pid
+        await client.sio.disconnect()
+    raise AssertionError(f"40 connections in a row landed on {not_on}")
+
+
+def wait_replaced(up: UpProcess, victim: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while (len(now := api_pids(up)) != 2 or victim in now) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(now) == 2 and victim not in now, f"{now}\n{up.diagnostics()}"
+
+
+def said(up: UpProcess) -> str:
+    return " ".join(up.stderr().split())  # whitespace normalised: a terminal may wrap
+
+
+async def test_up_serves_one_port_from_two_api_processes_and_realtime_crosses_them(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    up = await asyncio.to_thread(start_up, data_dir, tmp_path / "run", api_processes=2)
+    connector = Connector()
+    try:
+        first = api_pids(up)
+        assert len(first) == 2, first
+        await asyncio.to_thread(wait_all_serving, up)  # both take connections on the one port
+
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            team = await make_team(http)
+            task = await create_task(http, team.project["id"], team.owner)
+        owner, owner_pid = await connect_landing(up, connector, team.owner.token)
+        member, member_pid = await connect_landing(up, connector, team.member.token, not_on=owner_pid)
+        assert {owner_pid, member_pid} == set(first)
+
+        # Presence: the member's join, handled by the member's process, reaches the owner on the other.
+        assert (await owner.join(task_id=task["id"]))["viewers"] == [team.owner.id]
+        ack = await member.join(task_id=task["id"])
+        assert set(ack["viewers"]) == {team.owner.id, team.member.id}
+        joined = await owner.next("presence", within=3.0, user_id=team.member.id, action="joined")
+        assert set(joined.data["viewers"]) == {team.owner.id, team.member.id}
+
+        # Room fan-out: a change made through one process reaches the sockets of both.
+        for client in (owner, member):
+            assert (await client.join(project_id=team.project["id"]))["ok"] is True
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            before = my_connections(up.port)
+            assert (await http.get("/healthz")).status_code == 200  # opens the connection the POST reuses
+            served_by = landed_on(up, before)
+            created = await create_task(http, team.project["id"], team.owner, title="Across processes")
+        for client in (owner, member):
+            got = await client.next("task.created", within=3.0, task_id=created["id"])
+            assert got.data["data"]["title"] == "Across processes"
+        other = member if served_by == owner_pid else owner
+        assert other.named("task.created"), "the process that did not serve the POST delivered it too"
+
+        await member.sio.disconnect()
+        left = await owner.next("presence", within=3.0, user_id=team.member.id, action="left")
+        assert left.data["viewers"] == [team.owner.id]
+    finally:
+        await connector.close()
+        await asyncio.to_thread(stop, up, signal.SIGINT)
+    assert up.proc.returncode == 0, up.diagnostics()
+    assert_no_leftovers(up, within=5)
+
+
+async def test_a_killed_api_process_is_started_again_and_its_sockets_reconnect(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    up = await asyncio.to_thread(start_up, data_dir, tmp_path / "run", api_processes=2)
+    sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+    client = LiveClient(sio)
+
+    async def record(event: str, data: Any = None) -> None:
+        client.events.append(Received(event, data, time.monotonic()))
+        client._arrived.set()
+
+    sio.on("*", record)
+    try:
+        await asyncio.to_thread(wait_all_serving, up)
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            team = await make_team(http)
+        before = my_connections(up.port)
+        await sio.connect(up.base_url, auth={"token": team.member.token}, transports=["websocket"])
+        victim = landed_on(up, before)
+        await client.next("resync", within=5.0)
+        client.events.clear()
+
+        os.kill(victim, signal.SIGKILL)
+        await asyncio.to_thread(wait_replaced, up, victim)
+        assert up.proc.poll() is None, up.diagnostics()
+        assert f"(pid {victim}) was killed by SIGKILL" in said(up) and "starting it again" in said(up)
+        # The new process accepts on its predecessor's socket; every process answers.
+        await asyncio.to_thread(wait_all_serving, up)
+        # /metrics (any process: they share a metrics directory) shows the live processes' subscriptions only.
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            metrics = (await http.get("/metrics")).text
+        subscribed = re.findall(r'magictask_realtime_subscribed\{pid="(\d+)"\} ([\d.]+)', metrics)
+        assert sorted((int(pid), float(v)) for pid, v in subscribed) == [(p, 1.0) for p in api_pids(up)]
+
+        # The socket that was on the killed process is back (on either process), told to refetch...
+        again = await client.next("resync", within=30.0)
+        assert again.data["reason"] == "connected"
+        assert (await client.join(project_id=team.project["id"]))["ok"] is True
+        # ...and live again.
+        async with httpx.AsyncClient(base_url=up.base_url, timeout=30) as http:
+            task = await create_task(http, team.project["id"], team.owner)
+        await client.next("task.created", within=3.0, task_id=task["id"])
+    finally:
+        await sio.disconnect()
+        await asyncio.to_thread(stop, up, signal.SIGTERM)
+    assert up.proc.returncode == 0, up.diagnostics()
+    assert_no_leftovers(up, within=5)
+
+
+def test_a_process_that_cannot_start_stops_everything_with_a_clear_message(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # A wrong setting: the API processes and the worker exit as they start (whichever `up` sees first).
+    up = launch_up(
+        data_dir, tmp_path / "run", api_processes=2, env={"MAGICTASK_REALTIME_PING_INTERVAL": "often"}
+    )
+    try:
+        up.proc.wait(START_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        stop(up, signal.SIGKILL)
+        pytest.fail(f"`up` kept running with API processes that cannot start\n{up.diagnostics()}")
+    assert up.proc.returncode == 1, up.diagnostics()
+    pattern = r"(api \d/2|worker) \(pid \d+\) exited with code 1 [\d.]+ s after it started: it cannot start"
+    assert re.search(pattern, said(up)), up.diagnostics()
+    assert "so everything stops (its output is above)" in said(up)
     assert_no_leftovers(up, within=5)

@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from magictask.demo.cli import app as demo_app
-from magictask.kit.processes import spawn_child, stop_child
+from magictask.kit.processes import Supervisor
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 app = typer.Typer(help="MagicTask: project management where real work earns XP.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long lines stay whole in logs
 
 DEFAULT_DATA_DIR = Path(platformdirs.user_data_dir("magictask"))
 
@@ -41,6 +41,13 @@ def _configure_logging() -> None:
     )
 
 
+def default_api_processes() -> int:
+    """One API process per CPU core this process may run on (affinity and cpusets count, as nproc)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 @app.command()
 def up(
     port: Annotated[int, typer.Option(help="HTTP port for the API and web app")] = 8000,
@@ -48,21 +55,35 @@ def up(
         Path, typer.Option(help="Where the embedded servers keep their data")
     ] = DEFAULT_DATA_DIR,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    api_processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="API processes sharing the port (default: one per CPU core)"),
+    ] = None,
 ) -> None:
-    """Start MagicTask: the embedded PostgreSQL and Valkey (unless URLs are set), migrations, API and worker."""
-    from magictask.embedded import EmbeddedServers
+    """Start MagicTask: embedded PostgreSQL and Valkey (unless URLs are set), migrations, API processes, worker."""
+    from magictask.embedded import MAX_CONNECTIONS, EmbeddedServers
     from magictask.migrate import upgrade_to_head
 
     _configure_logging()
     env = dict(os.environ)
+    processes = api_processes or default_api_processes()
     servers: EmbeddedServers | None = None
-    children: list[subprocess.Popen[bytes]] = []
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
 
+    # First of all: a port in use stops us before anything was started.
+    try:
+        listeners = listen(host, port, processes)
+    except OSError as e:
+        console.print(f"[red]Cannot listen on {host}:{port}: {e.strerror or e}[/]")
+        raise typer.Exit(1) from None
+    port = int(listeners[0].getsockname()[1])  # --port 0: the one the system chose
+    supervisor = Supervisor(
+        env, say=lambda message: console.print(f"[yellow]{message}[/]"), on_exit=_forget_metrics_of(env)
+    )
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
@@ -77,7 +98,9 @@ def up(
             db_url, redis_url = servers.start_some(postgres=need_pg, valkey=need_valkey)
             env["MAGICTASK_DATABASE_URL"] = db_url or env["MAGICTASK_DATABASE_URL"]
             env["MAGICTASK_REDIS_URL"] = redis_url or env["MAGICTASK_REDIS_URL"]
-        # One metrics directory for the API and the worker, so the API's /metrics shows both.
+        if need_pg:
+            env.update(share_database_connections(env, processes, MAX_CONNECTIONS))
+        # One metrics directory for the API processes and the worker, so /metrics shows them all.
         metrics_dir = data_dir / "prometheus"
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
@@ -85,49 +108,146 @@ def up(
         console.print("Applying migrations")
         upgrade_to_head(env["MAGICTASK_DATABASE_URL"])
         python = sys.executable
-        children.append(
-            spawn_child([python, "-m", "magictask", "api", "--host", host, "--port", str(port)], env=env)
-        )
-        children.append(spawn_child([python, "-m", "magictask", "worker"], env=env))
+        # Each API process accepts on its own socket of the port (see `listen`); `up` keeps them all open,
+        # so a restarted process takes its predecessor's socket and the connections queued on it meanwhile.
+        for i, sock in enumerate(listeners):
+            name = f"api {i + 1}/{processes}" if processes > 1 else "api"
+            fd = sock.fileno()
+            supervisor.start(name, [python, "-m", "magictask", "api", "--fd", str(fd)], pass_fds=[fd])
+        supervisor.start("worker", [python, "-m", "magictask", "worker"])
+        what = f"{processes} API processes" if processes > 1 else "1 API process"
         console.print(
-            f"[bold green]MagicTask is running at http://{host}:{port}[/]  (Ctrl-C stops everything)"
+            f"[bold green]MagicTask is running at http://{host}:{port}[/]  "
+            f"({what} and a worker; Ctrl-C stops everything)"
         )
         print(f"http://{host}:{port}", flush=True)
         while not stopping:
-            if any(c.poll() is not None for c in children):
-                dead = [c.args for c in children if c.poll() is not None]
-                console.print(f"[red]A MagicTask process exited unexpectedly: {dead}[/]")
+            failure = supervisor.check()  # a crashed process is started again
+            if failure is not None:
+                console.print(f"[red]{failure} (its output is above)[/]")
                 raise typer.Exit(1)
             time.sleep(0.2)
         console.print("Stopping")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for child in children:
-            stop_child(child, signal.SIGTERM)
+        supervisor.stop(signal.SIGTERM)
+        for sock in listeners:
+            sock.close()
         if servers is not None:
             servers.stop()
+
+
+def listen(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
+    """`count` listening sockets on host:port, one per API process.
+
+    On Linux they share the port with SO_REUSEPORT, and the kernel spreads new connections evenly over them
+    by a hash of the client's address and port. One socket that every process accepts from (what uvicorn's
+    and gunicorn's workers do) lets whichever process wakes first take a whole burst of connections:
+    measured with bench/api_processes.py, 400 of 400 connects of a burst on one of two processes, and 13 of
+    wrk's 16 (docs/DEPLOY.md). Elsewhere (SO_REUSEPORT does not balance on macOS or the BSDs) the processes
+    share one socket. Options as uvicorn sets them (SO_REUSEADDR, backlog 2048).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    reuse_port = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
+
+    def bind(port: int, reuse_port: bool) -> socket.socket:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    # A plain bind first: it fails if anything listens on the port, even another `magictask up`, whose
+    # SO_REUSEPORT sockets ours would otherwise join (a second `up` on one port must fail, not share it).
+    with bind(port, reuse_port=False) as probe:
+        port = int(probe.getsockname()[1])
+    sockets = [bind(port, reuse_port)] if not reuse_port else []
+    try:
+        while len(sockets) < count:
+            sockets.append(bind(port, reuse_port) if reuse_port else sockets[0])
+        for sock in set(sockets):
+            sock.listen(backlog)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def share_database_connections(
+    env: dict[str, str], api_processes: int, max_connections: int, reserved: int = 50
+) -> dict[str, str]:
+    """Pool sizes that keep every API process's pool within the server's connection limit.
+
+    Each API process has its own pool (`MAGICTASK_DB_POOL_SIZE` + `MAGICTASK_DB_MAX_OVERFLOW`); `reserved`
+    connections are left for the worker, migrations and a psql. Sizes set in the environment are kept.
+    """
+    from magictask.config import Settings
+
+    if "MAGICTASK_DB_POOL_SIZE" in env or "MAGICTASK_DB_MAX_OVERFLOW" in env:
+        return {}
+    defaults = Settings.model_fields
+    pool = int(defaults["db_pool_size"].default)
+    overflow = int(defaults["db_max_overflow"].default)
+    each = max((max_connections - reserved) // api_processes, 2)
+    if pool + overflow <= each:
+        return {}
+    shared_pool = max(each * pool // (pool + overflow), 1)
+    return {"MAGICTASK_DB_POOL_SIZE": str(shared_pool), "MAGICTASK_DB_MAX_OVERFLOW": str(each - shared_pool)}
+
+
+def _forget_metrics_of(env: dict[str, str]) -> Callable[[int], None]:
+    """Drop an exited process's live gauges from the shared Prometheus directory (a restarted API process
+    must not leave its predecessor's `magictask_realtime_subscribed` behind)."""
+
+    def forget(pid: int) -> None:
+        path = env.get("PROMETHEUS_MULTIPROC_DIR")
+        if path and os.path.isdir(path):
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
+
+    return forget
 
 
 @app.command()
 def api(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    fd: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve on this inherited listening socket instead of binding host:port "
+            "(`up` hands each API process its socket of the port this way; systemd socket activation too)"
+        ),
+    ] = None,
 ) -> None:
-    """Serve the API and real-time sockets only (URLs from the environment)."""
+    """Serve the API and real-time sockets only, one process (URLs from the environment)."""
     import uvicorn
 
     _configure_logging()
-    uvicorn.run(
-        "magictask.realtime.asgi:create_asgi_app",  # FastAPI with Socket.IO at /socket.io/
-        factory=True,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
-        timeout_graceful_shutdown=10,
-        **uvicorn_options(),
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "magictask.realtime.asgi:create_asgi_app",  # FastAPI with Socket.IO at /socket.io/
+            factory=True,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
+            timeout_graceful_shutdown=10,
+            **uvicorn_options(),
+        )
     )
+    # `socket(fileno=)` finds the socket's real family (uvicorn's own --fd assumes a unix socket).
+    server.run(sockets=None if fd is None else [socket.socket(fileno=fd)])
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE, as `uvicorn.run` exits
 
 
 def uvicorn_options() -> dict[str, Any]:

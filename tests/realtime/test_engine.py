@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import socketio
 import uvicorn
 import websockets
 
@@ -24,7 +25,7 @@ from magictask.cli import uvicorn_options
 from magictask.config import Settings
 from magictask.realtime.asgi import create_asgi_app
 from magictask.realtime.config import RealtimeSettings
-from magictask.realtime.engine import AsgiBody, LeanEnviron, LeanSocket, translate_request
+from magictask.realtime.engine import POLLING_REFUSED, LeanEnviron, LeanSocket, translate_request
 from magictask.realtime.server import Realtime
 from tests.helpers import create_task, make_team, signup
 from tests.realtime.conftest import Connector, free_port
@@ -129,11 +130,8 @@ async def settle(server: ServerThread, rounds: int = 40) -> int:
     return last
 
 
-@pytest.mark.parametrize(
-    "transports", [["websocket"], ["polling", "websocket"]], ids=["websocket", "upgraded"]
-)
 async def test_an_idle_connection_costs_the_server_two_tasks_and_stays_alive_on_heartbeats(
-    server: ServerThread, http: httpx.AsyncClient, connect: Connector, transports: list[str]
+    server: ServerThread, http: httpx.AsyncClient, connect: Connector
 ) -> None:
     """Stock Engine.IO keeps five tasks per WebSocket (uvicorn's, a writer, the writer's wait_for, a
     reader wait_for, a sleeping ping); the lean socket keeps uvicorn's and the writer."""
@@ -142,14 +140,8 @@ async def test_an_idle_connection_costs_the_server_two_tasks_and_stays_alive_on_
     await connect(server, team.owner.token)
     await settle(server)
     before = await server.tasks()
-    clients = [await connect(server, team.member.token, transports=transports) for _ in range(10)]
-    for client in clients:
-        if transports != ["websocket"]:
-            for _ in range(100):  # the client upgrades in the background after connecting
-                if client.sio.transport() == "websocket":
-                    break
-                await asyncio.sleep(0.05)
-        assert client.sio.transport() == "websocket"
+    clients = [await connect(server, team.member.token) for _ in range(10)]
+    assert all(client.sio.transport() == "websocket" for client in clients)
     await settle(server)
     added = await server.tasks() - before
     assert sum(added.values()) / len(clients) <= 2, added
@@ -237,6 +229,26 @@ async def test_an_oversized_client_message_closes_only_that_socket(
     assert (await bystander.join(task_id=str(uuid.uuid4())))["ok"] is False  # still served
 
 
+async def test_long_polling_is_refused_with_a_clear_error(
+    server: ServerThread, http: httpx.AsyncClient, connect: Connector
+) -> None:
+    """WebSocket only (docs/REALTIME.md): a polling handshake, poll or post gets 400 saying so, and a client
+    that asks for polling fails to connect; WebSockets beside it are unaffected."""
+    user = await signup(http)
+    ws_client = await connect(server, user.token)
+    for method, query in (
+        ("GET", "EIO=4&transport=polling"),
+        ("GET", "EIO=4"),  # no transport named: Engine.IO's default is polling
+        ("POST", "EIO=4&transport=polling&sid=anything"),
+    ):
+        r = await http.request(method, f"/socket.io/?{query}", content=b"40")
+        assert r.status_code == 400 and r.json() == POLLING_REFUSED, (method, query, r.text)
+    with pytest.raises(socketio.exceptions.ConnectionError, match="400"):
+        await connect(server, user.token, transports=["polling"])
+    assert ws_client.sio.connected and list((await server.engine_sockets()).values()) != []
+    assert (await ws_client.join(task_id=str(uuid.uuid4())))["ok"] is False  # still served
+
+
 # ---- the environ, without a server ----------------------------------------------------------------
 
 
@@ -292,17 +304,3 @@ async def test_the_environ_reads_headers_from_the_scope_like_engineio_does() -> 
     assert plain["wsgi.url_scheme"] == "http"
     # Headers are not copied into the environ: it stays small whatever the client sends.
     assert len(dict.keys(environ)) == len(dict.keys(plain))
-
-
-async def test_a_request_body_in_several_chunks_is_read_whole_or_by_length() -> None:
-    events = [
-        {"type": "http.request", "body": b"4", "more_body": True},
-        {"type": "http.request", "body": b'2["x"', "more_body": True},
-        {"type": "http.request", "body": b",1]", "more_body": False},
-    ]
-    environ = await translate(scope([]), events)
-    body = environ["wsgi.input"]
-    assert isinstance(body, AsgiBody)
-    assert await body.read(3) == b"42["
-    assert await body.read() == b'"x",1]'
-    assert await body.read() == b""

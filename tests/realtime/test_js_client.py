@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from magictask.realtime.engine import POLLING_REFUSED
 from tests.helpers import create_task, make_team
 from tests.realtime.conftest import ApiInstance
 
@@ -54,6 +55,7 @@ async def test_official_js_client_connects_and_receives_events(
     try:
         joined = await read_step(proc)
         assert joined["step"] == "joined", joined
+        assert joined["transport"] == "websocket"
         assert joined["ack"]["ok"] is True
         assert joined["resync"]["user_id"] == team.member.id
         task = await create_task(via_b, team.project["id"], team.owner, title="From the other instance")
@@ -61,6 +63,7 @@ async def test_official_js_client_connects_and_receives_events(
         assert received["step"] == "event", received
         assert received["data"]["task_id"] == task["id"]
         assert received["data"]["data"]["title"] == "From the other instance"
+        assert received["transport"] == "websocket"
         assert await asyncio.wait_for(proc.wait(), 10) == 0
     finally:
         if proc.returncode is None:
@@ -76,6 +79,26 @@ async def test_official_js_client_with_a_forged_token_is_refused(
     try:
         step = await read_step(proc)
         assert step == {"step": "connect_error", "message": "Invalid or expired token"}
+        assert await asyncio.wait_for(proc.wait(), 10) == 3
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_official_js_client_asking_for_long_polling_is_refused_with_a_clear_error(
+    node: str, instances: tuple[ApiInstance, ApiInstance], via_b: httpx.AsyncClient
+) -> None:
+    """The client's own default transports start with long-polling, which the server does not take
+    (docs/REALTIME.md, "WebSocket only"): the handshake is refused and the client is told why."""
+    a, _b = instances
+    team = await make_team(via_b)
+    proc = await run_node(node, a.url, team.member.token, team.project["id"], "polling,websocket")
+    try:
+        step = await read_step(proc)
+        assert step["step"] == "connect_error" and step["message"] == "xhr poll error", step
+        assert step["status"] == 400
+        assert json.loads(step["body"]) == POLLING_REFUSED
         assert await asyncio.wait_for(proc.wait(), 10) == 3
     finally:
         if proc.returncode is None:

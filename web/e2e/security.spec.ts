@@ -5,6 +5,15 @@ import { createWorkspace, newPerson, sameOrigin, shot, signUp } from "./helpers"
 test("the session token stays in the HttpOnly cookie, and fetches and the socket still work", async ({ browser }) => {
   const ada = await newPerson(browser, "Ada Lovelace");
   const { page } = ada;
+  // The socket is a WebSocket from the start: the server takes no long-polling (docs/REALTIME.md).
+  const polls: string[] = [];
+  const sockets: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("transport=polling")) polls.push(r.url());
+  });
+  page.on("websocket", (w) => {
+    if (w.url().includes("/socket.io/")) sockets.push(w.url());
+  });
   await signUp(ada);
   await createWorkspace(ada, "Cookie Jar");
   const ws = /\/w\/([^/?]+)/.exec(page.url())![1];
@@ -29,6 +38,8 @@ test("the session token stays in the HttpOnly cookie, and fetches and the socket
     await req.post(`/api/v1/projects/${project.id}/tasks`, { data: { title: `Arrived live ${sent}` }, headers: sameOrigin });
     await expect(page.getByTestId("card").filter({ hasText: `Arrived live ${sent}` })).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
+  expect(sockets.some((url) => url.includes("transport=websocket"))).toBe(true);
+  expect(polls).toEqual([]);
 
   // Nothing a script can read holds the token.
   const readable = await page.evaluate(() => ({

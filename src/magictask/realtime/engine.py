@@ -11,10 +11,14 @@ its wire protocol and replaces just those pieces:
 - `translate_request` builds an environ that holds only what differs per request and looks headers and
   constants up in the ASGI scope when asked (only the connect path asks);
 - `LeanQueue` is the part of `asyncio.Queue` Engine.IO uses, allocating nothing while empty;
-- `LeanSocket` times heartbeats with one timer handle instead of a sleeping task, and reads and polls
-  under `asyncio.timeout` instead of `wait_for` (which wraps the awaited call in a new task on 3.11).
+- `LeanSocket` times heartbeats with one timer handle instead of a sleeping task, and reads under
+  `asyncio.timeout` instead of `wait_for` (which wraps the awaited call in a new task on 3.11).
 
-Everything else (handshake, upgrade from long-polling, close, CORS, limits) is python-engineio's own.
+The transport is WebSocket only: a long-polling session lives in the one process that opened it, and
+`magictask up` runs several processes behind one port with nothing to route a poll back to its process
+(docs/REALTIME.md, "WebSocket only"). A polling request gets 400 with a message that says so.
+
+Everything else (handshake, close, CORS, limits) is python-engineio's own.
 The overridden methods follow engineio 4.15 (pinned); `tests/realtime/test_engine.py` checks them
 against real clients, and the protocol tests run the official JavaScript client.
 """
@@ -114,31 +118,6 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return ",".join(values) if values else None
 
 
-class AsgiBody:
-    """`wsgi.input` for a long-polling POST: reads the ASGI request body (one class for all requests;
-    Engine.IO's driver defines a new class inside every request)."""
-
-    __slots__ = ("event", "payload", "receive")
-
-    def __init__(self, event: dict[str, Any], receive: Receive) -> None:
-        self.event = event
-        self.payload: bytes | None = None
-        self.receive = receive
-
-    async def read(self, length: int | None = None) -> bytes:
-        if self.payload is None:
-            self.payload = self.event.get("body") or b""
-            while self.event.get("more_body"):  # the whole body, so nothing is dropped between reads
-                self.event = await self.receive()
-                if self.event["type"] == "http.request":
-                    self.payload += self.event.get("body") or b""
-        if length is None:
-            result, self.payload = self.payload, b""
-        else:
-            result, self.payload = self.payload[:length], self.payload[length:]
-        return result
-
-
 async def translate_request(scope: dict[str, Any], receive: Receive, send: Send) -> dict[str, Any]:
     event = await receive()
     if event["type"] not in ("http.request", "websocket.connect"):
@@ -152,7 +131,7 @@ async def translate_request(scope: dict[str, Any], receive: Receive, send: Send)
             pass
         else:
             raw_uri += "?" + query_string
-    environ = LeanEnviron(
+    return LeanEnviron(
         {
             "REQUEST_METHOD": scope.get("method", "GET"),
             "PATH_INFO": scope["path"],
@@ -163,9 +142,6 @@ async def translate_request(scope: dict[str, Any], receive: Receive, send: Send)
             "asgi.scope": scope,
         }
     )
-    if event["type"] == "http.request":
-        environ["wsgi.input"] = AsgiBody(event, receive)
-    return environ
 
 
 class LeanWebSocket:
@@ -237,10 +213,6 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
             self._ping_timer = None
         await super().close(wait=wait, abort=abort, reason=reason)
 
-    async def poll(self) -> list[Any]:
-        """Wait for packets to send to the client (engineio's, without the task `wait_for` makes)."""
-        return await self._next_packets(self.server.ping_interval + self.server.ping_timeout)
-
     async def _next_packets(self, limit: float | None) -> list[Any]:
         try:
             async with asyncio.timeout(limit):
@@ -272,12 +244,11 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
                 raise ValueError("packet is too large")
             return data
 
-        if self.connected:
-            if not await self._finish_upgrade(ws, websocket_wait):
-                return
-        else:
-            self.connected = True
-            self.upgraded = True
+        if self.connected:  # a second WebSocket for one session: no polling to upgrade from, refuse it
+            await ws.close()
+            return
+        self.connected = True
+        self.upgraded = True
 
         writer_task = asyncio.ensure_future(self._write_to(ws))
         quiet_limit = self.server.ping_interval + self.server.ping_timeout
@@ -304,34 +275,6 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
         await writer_task
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
 
-    async def _finish_upgrade(
-        self, ws: LeanWebSocket, websocket_wait: Callable[[], Awaitable[str | bytes]]
-    ) -> bool:
-        """The long-polling -> WebSocket upgrade handshake (probe, then UPGRADE), as engineio does it."""
-        self.upgrading = True  # hold packet sends during the upgrade
-        try:
-            pkt = await websocket_wait()
-        except OSError:
-            return False
-        probe = packet.Packet(encoded_packet=pkt)
-        if probe.packet_type != packet.PING or probe.data != "probe":
-            self.upgrading = False
-            return False
-        await ws.send(packet.Packet(packet.PONG, data="probe").encode())
-        await self.queue.put(packet.Packet(packet.NOOP))  # ends the pending poll
-        try:
-            pkt = await websocket_wait()
-        except OSError:
-            self.upgrading = False
-            return False
-        if packet.Packet(encoded_packet=pkt).packet_type != packet.UPGRADE:
-            self.upgraded = False
-            self.upgrading = False
-            return False
-        self.upgraded = True
-        self.upgrading = False
-        return True
-
     async def _write_to(self, ws: LeanWebSocket) -> None:
         while True:
             try:
@@ -349,22 +292,36 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
         await ws.close()
 
 
+POLLING_REFUSED = (
+    "Long-polling is off: this server takes Socket.IO over WebSocket only "
+    '(connect with transports: ["websocket"]; docs/REALTIME.md)'
+)
+
+
 class LeanEngineServer(engineio.AsyncServer):  # type: ignore[misc]
-    """python-engineio's ASGI server with the lean environ, queue and socket above."""
+    """python-engineio's ASGI server with the lean environ, queue and socket above, WebSocket only."""
 
     _async: dict[str, Any]
     start_service_task: bool
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["async_mode"] = "asgi"
+        kwargs["transports"] = ["websocket"]
         super().__init__(**kwargs)
         self._async = {**self._async, "translate_request": translate_request, "websocket": LeanWebSocket}
+
+    def _bad_request(self, message: str | None = None) -> dict[str, Any]:
+        # engineio refuses a transport it does not serve with a bare "Invalid transport": say why.
+        response: dict[str, Any] = super()._bad_request(
+            POLLING_REFUSED if message == "Invalid transport" else message
+        )
+        return response
 
     def create_queue(self, *args: Any, **kwargs: Any) -> LeanQueue:
         return LeanQueue()
 
     async def _handle_connect(self, environ: dict[str, Any], transport: str, jsonp_index: Any = None) -> Any:
-        """engineio's `_handle_connect`, creating a `LeanSocket`."""
+        """engineio's `_handle_connect`, creating a `LeanSocket`; `transport` is always "websocket"."""
         if self.start_service_task:
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
@@ -391,24 +348,10 @@ class LeanEngineServer(engineio.AsyncServer):  # type: ignore[misc]
             return self._unauthorized(ret or None)
 
         s.schedule_ping()
-        if transport == "websocket":
-            ret = await s.handle_get_request(environ)
-            if s.closed and sid in self.sockets:
-                del self.sockets[sid]  # the WebSocket ended: so did the session
-            return ret
-        s.connected = True
-        headers = None
-        if self.cookie:
-            cookie = (
-                self.cookie
-                if isinstance(self.cookie, dict)
-                else {"name": self.cookie, "path": "/", "SameSite": "Lax"}
-            )
-            headers = [("Set-Cookie", self._generate_sid_cookie(sid, cookie))]
-        try:
-            return self._ok(await s.poll(), headers=headers, jsonp_index=jsonp_index)
-        except exceptions.QueueEmpty:
-            return self._bad_request()
+        ret = await s.handle_get_request(environ)  # the WebSocket, for as long as it is open
+        if s.closed and sid in self.sockets:
+            del self.sockets[sid]  # the WebSocket ended: so did the session
+        return ret
 
 
 class LeanSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -42,9 +43,19 @@ from socketio import packet as sio_packet
 
 log = logging.getLogger(__name__)
 
-SUBSCRIBED = Gauge(
-    "magictask_realtime_subscribed", "1 while this instance is subscribed to the Socket.IO channel"
-)
+
+@functools.cache
+def _subscribed_gauge() -> Gauge:
+    """Made by the first subscriber, not on import: where processes share a metrics directory (`magictask up`)
+    a process that only publishes (the worker) must not report a 0, "deaf". One series per live process,
+    and an exited one's goes with it (up calls mark_process_dead): a restarted process leaves no stale 1."""
+    return Gauge(
+        "magictask_realtime_subscribed",
+        "1 while this instance is subscribed to the Socket.IO channel",
+        multiprocess_mode="liveall",
+    )
+
+
 RESUBSCRIBES = Counter(
     "magictask_realtime_resubscribes_total", "Times the Socket.IO subscription was lost and restored"
 )
@@ -355,7 +366,7 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             self._subscribed.set()
         else:
             self._subscribed.clear()
-        SUBSCRIBED.set(1 if value else 0)
+        _subscribed_gauge().set(1 if value else 0)
 
     @staticmethod
     async def _close_quietly(pubsub: Any, client: Redis) -> None:

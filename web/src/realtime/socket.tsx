@@ -127,7 +127,9 @@ export function RealtimeProvider({ userId, children }: { userId: string | undefi
   useEffect(() => {
     if (!userId) return;
     // Authenticated by the session cookie the handshake carries (same origin); no token in script reach.
-    const s = io({ path: "/socket.io", withCredentials: true });
+    // WebSocket only: the server refuses long-polling, whose session would live in one of several API
+    // processes behind the port with nothing to route each poll back to it (docs/REALTIME.md).
+    const s = io({ path: "/socket.io", withCredentials: true, transports: ["websocket"] });
     let connectedBefore = false;
     connection.set("connecting");
     s.on("connect", () => {
