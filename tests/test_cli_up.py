@@ -345,12 +345,20 @@ def my_connections(port: int) -> set[int]:
     }
 
 
-def landed_on(up: UpProcess, before: set[int]) -> int:
+def landed_on(up: UpProcess, before: set[int], settle: float = 0.0) -> int:
     """The API process holding the server side of the one connection opened since `before`: the kernel's
-    own answer, no debug header needed."""
+    own answer, no debug header needed. `settle`: how long to wait for other new ones to finish closing."""
+    deadline = time.monotonic() + settle
     new = my_connections(up.port) - before
+    while len(new) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        new = my_connections(up.port) - before
     assert len(new) == 1, f"expected one new connection, got {new}"
-    client_port = new.pop()
+    return server_of(up, new.pop())
+
+
+def server_of(up: UpProcess, client_port: int) -> int:
+    """The API process holding the server side of this test's connection from `client_port`."""
     for pid in api_pids(up):
         with contextlib.suppress(psutil.Error):
             for c in psutil.Process(pid).net_connections("tcp"):
@@ -364,10 +372,12 @@ def wait_all_serving(up: UpProcess, timeout: float = 60.0) -> None:
     want, seen = set(api_pids(up)), set()
     deadline = time.monotonic() + timeout
     while seen != want and time.monotonic() < deadline:
-        before = my_connections(up.port)
         with httpx.Client(base_url=up.base_url, timeout=30) as http:
-            assert http.get("/readyz").status_code == 200
-            seen.add(landed_on(up, before))
+            response = http.get("/readyz")
+            assert response.status_code == 200
+            # This request's own connection (a reconnecting socket may be opening another meanwhile).
+            _host, client_port = response.extensions["network_stream"].get_extra_info("client_addr")
+            seen.add(server_of(up, client_port))
     assert seen == want, f"only {seen} of {want} answered\n{up.diagnostics()}"
 
 
@@ -462,8 +472,10 @@ async def test_a_killed_api_process_is_started_again_and_its_sockets_reconnect(
             team = await make_team(http)
         before = my_connections(up.port)
         await sio.connect(up.base_url, auth={"token": team.member.token}, transports=["websocket"])
-        victim = landed_on(up, before)
         await client.next("resync", within=5.0)
+        # A connection this test closed a moment ago can still read ESTABLISHED until the server's side
+        # of it closes: wait until the socket's is the only new one.
+        victim = await asyncio.to_thread(landed_on, up, before, 5.0)
         client.events.clear()
 
         os.kill(victim, signal.SIGKILL)

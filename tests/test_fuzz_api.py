@@ -124,9 +124,13 @@ def api_process(servers: TestServers, clean_db: None, tmp_path: Path) -> Iterato
         cluster.stop_all()
 
 
-async def _seed(base_url: str) -> Tenant:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        return await make_tenant(client, "F")
+async def _seed(base_url: str, database_url: str) -> Tenant:
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            return await make_tenant(client, "F", engine)
+    finally:
+        await engine.dispose()
 
 
 @dataclass
@@ -199,7 +203,7 @@ def test_fuzz_every_operation(
     api_process: Proc, servers: TestServers, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base_url = f"http://127.0.0.1:{api_process.port}"
-    tenant = _in_thread(asyncio.run, _seed(base_url))
+    tenant = _in_thread(asyncio.run, _seed(base_url, servers.database_url))
     caller = Caller(servers.database_url, tenant.owner.id, tenant.owner.token)
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=_order)
