@@ -1,10 +1,11 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { shot, uniqueEmail } from "./helpers";
+import { sameOrigin, shot, uniqueEmail } from "./helpers";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function post(req: APIRequestContext, url: string, data: unknown): Promise<Json> {
-  const r = await req.post(url, { data });
+  // Cookie-authenticated changes must say they come from MagicTask's own pages (the Origin check).
+  const r = await req.post(url, { data, headers: sameOrigin });
   expect(r.ok(), `${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
   return r.json();
 }

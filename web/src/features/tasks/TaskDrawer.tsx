@@ -284,10 +284,10 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
   const update = useUpdateTask();
   const toggle = useToggleComplete();
   const del = useDeleteTask();
+  const me = useMe();
   const preview = useXpPreview(task, gamificationOn.current);
   const myPreview = preview.data?.awards.find((a) => a.user_id === me.data?.id);
   const [, setParams] = useSearchParams();
-  const me = useMe();
   const viewers = useRoom({ task_id: task.id });
   const others = viewers.filter((v) => v !== me.data?.id).map((id) => ({ id, name: members.find((m) => m.user_id === id)?.name ?? "Teammate" }));
   const statuses = useMemo(() => [...project.statuses].sort((a, b) => a.position - b.position), [project.statuses]);
