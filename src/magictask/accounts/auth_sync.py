@@ -144,15 +144,16 @@ class AuthSync:
         _subscribed_gauge().set(1 if value else 0)
 
     def _make_subscriber(self) -> Redis:
-        # No retries: redis-py would reconnect and re-subscribe behind our back, hiding the gap in which
-        # messages were lost; here a lost connection must switch the cache off. The name (with the pid)
-        # lets an operator, or a test, find this connection in CLIENT LIST.
+        # No retry, and no error counted as retryable: redis-py's pub/sub reconnects (and re-subscribes)
+        # inside the failed read before raising, even with zero retries, and that connect may hang on a
+        # stuck server while the cache still serves: every error must reach us at once. The name (with
+        # the pid) lets an operator, or a test, find this connection in CLIENT LIST.
         return Redis.from_url(
             self.redis_url,
             socket_connect_timeout=2,
             socket_timeout=5,
             socket_keepalive=True,
-            retry=Retry(NoBackoff(), 0),
+            retry=Retry(NoBackoff(), 0, supported_errors=()),
             client_name=f"magictask-authcache:{os.getpid()}",
         )
 
@@ -204,7 +205,9 @@ class AuthSync:
         waited_for_pong = 0.0
         while True:
             started = loop.time()
-            message = await pubsub.get_message(timeout=self.heartbeat_seconds)
+            # A read that outlasts its own timeout (whatever redis-py does inside) is a lost subscription.
+            async with asyncio.timeout(self.heartbeat_seconds + self.heartbeat_timeout_seconds):
+                message = await pubsub.get_message(timeout=self.heartbeat_seconds)
             now = loop.time()
             if message is not None:
                 last_heard = now
