@@ -159,6 +159,7 @@ class AuthSync:
 
     async def _listen_forever(self) -> None:
         backoff = 0.05
+        failures = 0  # in a row: a Redis that stays down is logged once, then every ~minute
         while True:
             client = self._make_subscriber()
             pubsub = client.pubsub()
@@ -172,16 +173,19 @@ class AuthSync:
                 if self.subscriptions > 1:
                     RESUBSCRIBES.inc()
                     log.warning("auth cache re-subscribed; it starts again from empty")
-                backoff = 0.05
+                backoff, failures = 0.05, 0
                 await self._apply_until_lost(pubsub)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error(
-                    "auth cache lost its subscription (%s: %s); serving from the database",
-                    type(exc).__name__,
-                    exc,
-                )
+                failures += 1
+                if failures == 1 or failures % 30 == 0:
+                    log.error(
+                        "auth cache not subscribed (%s: %s; %d attempt(s)); serving from the database",
+                        type(exc).__name__,
+                        exc,
+                        failures,
+                    )
             finally:
                 self._set_subscribed(False)
                 self.cache.clear()
