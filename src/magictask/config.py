@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     # workspaces read often.
     leaderboard_cache_max_members: int = Field(default=300_000, ge=0)
 
+    # Resolved tokens each API process keeps in memory, so authentication costs no database statement
+    # (accounts/auth_cache.py; 0 switches the cache off). Revocations reach every process through Redis
+    # within a second; the TTL only bounds an entry should an invalidation fail to be published. The
+    # listener PINGs Redis this often when idle, and serves from the database after an unanswered PING.
+    auth_cache_max_entries: int = Field(default=10_000, ge=0)
+    auth_cache_ttl_seconds: float = Field(default=10.0, gt=0)
+    auth_cache_heartbeat_seconds: float = Field(default=0.25, gt=0)
+    auth_cache_heartbeat_timeout_seconds: float = Field(default=0.5, gt=0)
+
     # Event stream partitions (by acting user). Fixed for the life of a deployment: changing it while
     # events are queued would reorder one user's events across partitions.
     event_partitions: int = 16

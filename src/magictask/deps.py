@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from redis.asyncio import Redis
 
+from magictask.accounts.auth_sync import attach as attach_auth_sync
 from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events.publisher import attach_stream
@@ -22,6 +23,7 @@ async def get_uow(request: Request) -> UnitOfWork:
     if uow is None:
         uow = UnitOfWork(request.app.state.sessionmaker())
         attach_stream(uow, request.app.state.event_stream)
+        attach_auth_sync(uow, request.app.state.auth_sync)
         request.state.uow = uow
     return uow
 

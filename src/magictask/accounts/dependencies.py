@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import Counter
 
+from magictask.accounts.auth_cache import AuthCache, AuthSnapshot
 from magictask.accounts.models import ApiToken, User
-from magictask.accounts.tokens import READ_SCOPE, resolve_token
+from magictask.accounts.tokens import READ_SCOPE, hash_token, resolve_token_hash
+from magictask.db import UnitOfWork
 from magictask.deps import Uow
 from magictask.kit.errors import Forbidden, Unauthorized
 from magictask.kit.origin import SAFE_METHODS, check_same_origin
@@ -19,10 +22,37 @@ _bearer = HTTPBearer(auto_error=False, description="Token from /auth/login, /aut
 _cookie = APIKeyCookie(name="magictask_session", auto_error=False, description="Session cookie set at login")
 
 
+_LOOKUPS = Counter(
+    "magictask_auth_cache_lookups_total", "Authentications by where the token was found", ["source"]
+)
+_FROM_CACHE = _LOOKUPS.labels("cache")
+_FROM_DATABASE = _LOOKUPS.labels("database")
+
+
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling. `user` and `token` are this request's own detached copies (auth_cache.py): read
+    them freely; a service that changes the user loads it in its transaction."""
+
     user: User
     token: ApiToken
+
+
+async def _resolve(cache: AuthCache, uow: UnitOfWork, secret: str) -> Principal | None:
+    """From this process's auth cache, else from the database (and remembered for the next request)."""
+    token_hash = hash_token(secret)
+    snapshot = cache.get(token_hash)
+    if snapshot is not None:
+        _FROM_CACHE.inc()
+    else:
+        _FROM_DATABASE.inc()
+        generation = cache.generation  # before the read: an invalidation during it voids the entry
+        found = await resolve_token_hash(uow.session, token_hash)
+        if found is None:
+            return None
+        snapshot = AuthSnapshot.of(*found)
+        cache.put(token_hash, snapshot, generation)
+    return Principal(*snapshot.materialize())
 
 
 async def authenticate(
@@ -43,10 +73,9 @@ async def authenticate(
             check_same_origin(request, settings.trusted_origins)
     if not secret:
         raise Unauthorized("Authentication required", headers={"WWW-Authenticate": "Bearer"})
-    found = await resolve_token(uow.session, secret)
-    if found is None:
+    principal = await _resolve(request.app.state.auth_sync.cache, uow, secret)
+    if principal is None:
         raise Unauthorized("Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
-    principal = Principal(*found)
     if principal.token.scope == READ_SCOPE and request.method not in SAFE_METHODS:
         raise Forbidden(
             "This token is read-only; create a read-write token to make changes", code="insufficient_scope"

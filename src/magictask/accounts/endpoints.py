@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from magictask.accounts import service
+from magictask.accounts.auth_sync import auth_cache_lifespan
 from magictask.accounts.dependencies import CurrentPrincipal, CurrentSession, CurrentUser
 from magictask.accounts.devices import set_device_cookie
 from magictask.accounts.models import User
@@ -28,7 +29,8 @@ from magictask.deps import RedisDep, SettingsDep, Uow, client_ip
 from magictask.kit.origin import check_not_cross_site
 from magictask.kit.routing import TransactionalRoute
 
-router = APIRouter(route_class=TransactionalRoute, tags=["accounts"])
+# Every API process keeps an auth cache and listens for its invalidations (auth_sync.py).
+router = APIRouter(route_class=TransactionalRoute, tags=["accounts"], lifespan=auth_cache_lifespan)
 
 
 async def refuse_cross_site(request: Request) -> None:

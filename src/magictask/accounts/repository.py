@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from magictask.accounts.models import ApiToken, User
 
 
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     # Matches the unique index on lower(email).
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 
 from magictask.accounts import repository
+from magictask.accounts.auth_sync import forget_token_after_commit, forget_user_after_commit
 from magictask.accounts.dependencies import Principal
 from magictask.accounts.devices import Device, device_after_login, known_device
 from magictask.accounts.models import ApiToken, User
@@ -126,6 +127,7 @@ async def _record_user_event(uow: UnitOfWork, type_: str, user: User, payload: d
 
 async def do_logout(uow: UnitOfWork, principal: Principal) -> None:
     await revoke_token(uow.session, principal.token.id)
+    forget_token_after_commit(uow, principal.token.token_hash)
 
 
 async def list_sessions(uow: UnitOfWork, user: User) -> list[ApiToken]:
@@ -138,12 +140,15 @@ async def revoke_session(uow: UnitOfWork, user: User, session_id: uuid.UUID) -> 
     if token is None:
         raise NotFound("Session not found")
     await revoke_token(uow.session, token.id)
+    forget_token_after_commit(uow, token.token_hash)
 
 
 async def do_logout_everywhere(uow: UnitOfWork, user: User) -> int:
     """Revoke every session of the user, this one included (personal tokens stay: they are revoked one by
     one in the tokens list). Live sockets are dropped by the realtime token re-check."""
-    return await revoke_sessions(uow.session, user.id)
+    revoked = await revoke_sessions(uow.session, user.id)
+    forget_user_after_commit(uow, user.id)
+    return revoked
 
 
 async def change_password(
@@ -151,7 +156,7 @@ async def change_password(
 ) -> None:
     """Needs the current password (throttled like a login, per session: a stolen session cannot guess it
     quickly). Every other session is signed out; this one stays."""
-    user = principal.user
+    user = await _load_user(uow, principal.user.id)
     limiter = LoginRateLimiter(redis, settings)
     client = limiter.session_client(principal.token.id)
     await limiter.check_attempt(client)
@@ -164,11 +169,23 @@ async def change_password(
     await limiter.record_success(client)
     user.password_hash = await hash_password(data.new_password)
     await revoke_sessions(uow.session, user.id, keep=principal.token.id)
+    forget_user_after_commit(uow, user.id)
+
+
+async def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> User:
+    """The caller's row in this transaction, to change it (the principal's user is a detached copy). No
+    statement when authentication already read it in this request."""
+    user = await repository.get_user(uow.session, user_id)
+    if user is None:  # deleted since the token was checked
+        raise Unauthorized("Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+    return user
 
 
 async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
     """Apply the fields sent; a real change is recorded as `user.updated` in the same transaction (other
-    features react to it after commit: leaderboards rebuild the boards that show this member)."""
+    features react to it after commit: leaderboards rebuild the boards that show this member). Every
+    process's auth cache forgets the user: it holds these fields."""
+    user = await _load_user(uow, user.id)
     changes = {
         field: value
         for field, value in patch.model_dump(exclude_unset=True).items()
@@ -184,6 +201,7 @@ async def update_profile(uow: UnitOfWork, user: User, patch: MePatch) -> User:
     await uow.session.refresh(user)
     payload: dict[str, Any] = {"changes": changes, **({"previous": previous} if previous else {})}
     await _record_user_event(uow, types.USER_UPDATED, user, payload)
+    forget_user_after_commit(uow, user.id)
     return user
 
 
@@ -210,3 +228,4 @@ async def revoke_personal_token(uow: UnitOfWork, user: User, token_id: uuid.UUID
     if token is None:
         raise NotFound("Token not found")
     await revoke_token(uow.session, token.id)
+    forget_token_after_commit(uow, token.token_hash)

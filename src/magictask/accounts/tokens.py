@@ -50,11 +50,16 @@ async def issue_token(
 
 
 async def resolve_token(session: AsyncSession, secret: str) -> tuple[User, ApiToken] | None:
+    return await resolve_token_hash(session, hash_token(secret))
+
+
+async def resolve_token_hash(session: AsyncSession, token_hash: str) -> tuple[User, ApiToken] | None:
+    """The live token with this hash and its user, or None (unknown, revoked or expired)."""
     row = (
         await session.execute(
             select(User, ApiToken)
             .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+            .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
         )
     ).first()
     if row is None:
@@ -63,7 +68,8 @@ async def resolve_token(session: AsyncSession, secret: str) -> tuple[User, ApiTo
     now = utcnow()
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    # Touch at most once a minute so authentication stays a read on the hot path.
+    # Touch at most once a minute so authentication stays a read on the hot path. (With the auth cache a
+    # token reaches this line only when an entry is missing or older than its TTL: often enough.)
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         await session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return user, token
