@@ -171,7 +171,7 @@ async def create_comment(
     return (await present(session, [comment], user.id))[0]
 
 
-def _decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+def decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     values = decode_cursor(cursor)
     if values is None:
         return None
@@ -190,7 +190,7 @@ async def list_comments(
 ) -> Page[CommentOut]:
     session = uow.session
     task, _ = await require_visible_task(session, task_id, user.id)
-    after = _decode_comment_cursor(params.cursor)
+    after = decode_comment_cursor(params.cursor)
     rows = await repository.list_comments(session, task.id, after=after, limit=params.limit + 1)
     page, more = rows[: params.limit], len(rows) > params.limit
     next_cursor = (
