@@ -8,7 +8,9 @@ dates are ISO, floats keep their `.0`; tests/tasks/test_fast_reads.py compares t
 
 Not the app's `default_response_class`: for a route that returns a model, FastAPI already serialises
 straight to JSON bytes in pydantic-core (its `dump_json` fast path), which a custom response class would
-turn off in favour of a Python dict pass plus orjson, measured slower.
+turn off in favour of a Python dict pass plus orjson. Measured for a page of 50 `TaskOut` (CPU per page):
+FastAPI's validate + dump_json 427 µs, the same through an orjson response class 593 µs, building the 50
+models as the service does 471 µs more; orjson on the plain dicts of `tasks.reads` 70 µs.
 """
 
 from __future__ import annotations
