@@ -93,6 +93,7 @@ async def board(client: httpx.AsyncClient, team: Team) -> Board:
         title = f"Task {n} {'100% done' if n % 6 == 0 else 'under_score'}"
         user = owner if n % 2 else member
         tasks.append(await create_task(client, pid, user, title=title, description=f"desc {n}", **fields))
+    tasks.append(await create_task(client, pid, owner, title="long label", labels=["L" * 50]))
     parent, doomed = tasks[0]["id"], tasks[1]["id"]
     for n in range(3):
         tasks.append(await create_task(client, pid, member, title=f"sub {n}", parent_id=parent))
@@ -215,6 +216,7 @@ async def test_filters_answer_exactly_as_the_service_does(
             {"assignee_id": "me", "label": "bug", "completed": "false", "parent_id": "none"},
         ),
         (TaskFilters(q="no such text"), {"q": "no such text"}),
+        (TaskFilters(labels=["L" * 55]), {"label": "L" * 55}),  # cut to the column's 50 characters
     ]
     for filters, params in cases:
         await _walk(client, uow, board, filters, params)

@@ -97,7 +97,8 @@ def _page_query(filters: TaskFilters, sort: str) -> tuple[str, list[Any]]:
             f" and fa.user_id = any({arg(filters.assignee_ids)}::uuid[]))"
         )
     if filters.labels:
-        where.append(f"t.labels @> {arg(filters.labels)}::varchar[]")
+        # varchar(50), the column's type, as SQLAlchemy casts it: a longer label is cut to 50 characters.
+        where.append(f"t.labels @> {arg(filters.labels)}::varchar(50)[]")
     if filters.priorities:
         where.append(f"t.priority = any({arg(filters.priorities)}::text[])")
     if filters.q:
