@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from magictask import __version__
 from magictask.config import Settings, get_settings
-from magictask.db import engine_for, make_sessionmaker
+from magictask.db import engine_for, make_read_sessionmaker, make_sessionmaker
 from magictask.deps import get_redis, get_uow
 from magictask.events.stream import EventStream
 from magictask.kit.body_limit import BodyLimitMiddleware
@@ -30,15 +30,27 @@ from magictask.web import mount_web
 
 log = logging.getLogger(__name__)
 
+API_POOL_RECYCLE_SECONDS = 900
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = engine_for(settings, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        engine = engine_for(
+            settings,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            # No ping per checkout (a round trip per request): a dead connection fails its first statement,
+            # which invalidates the pool, and kit.routing retries a read once. Recycling bounds how long a
+            # connection lives, so idle-timeout proxies and server restarts rarely get that far.
+            pool_pre_ping=False,
+            pool_recycle=API_POOL_RECYCLE_SECONDS,
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.read_sessionmaker = make_read_sessionmaker(engine)
         app.state.read_db = ReadDatabase(
             engine,
             settings.database_read_url,

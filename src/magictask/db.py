@@ -68,11 +68,13 @@ def make_engine(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     command_timeout: float | None = None,
     statement_timeout: float | None = None,
+    pool_pre_ping: bool = True,
     **kwargs: Any,
 ) -> AsyncEngine:
     """An engine whose connects are bounded (asyncpg waits 60 s by default). `command_timeout` bounds each
     round trip on the client (a paused server never answers); `statement_timeout` has the server cancel a
-    statement that runs too long (its locks are released at once)."""
+    statement that runs too long (its locks are released at once). `pool_pre_ping` costs a BEGIN; ROLLBACK
+    round trip per checkout: the API turns it off and retries a read instead (`kit.routing`)."""
     connect_args: dict[str, Any] = {"timeout": connect_timeout, **kwargs.pop("connect_args", {})}
     if command_timeout is not None:
         connect_args["command_timeout"] = command_timeout
@@ -86,7 +88,7 @@ def make_engine(
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pool_pre_ping,
         connect_args=connect_args,
         **kwargs,
     )
@@ -110,14 +112,25 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for GET/HEAD requests, on the same pool: AUTOCOMMIT, so a read sends no BEGIN/COMMIT round
+    trips of its own (asyncpg skips them; switching a pooled connection's mode is local, no I/O). Each
+    statement sees its own snapshot, which is why the hot reads are one statement each (`tasks.reads`)."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=True
+    )
+
+
 AfterCommit = Callable[[], Awaitable[None]]
 
 
 class UnitOfWork:
     """One transaction plus the side effects that may only happen once it commits."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
         self.session = session
+        # A read (GET/HEAD) runs on an AUTOCOMMIT session: each statement is durable as it runs.
+        self.read_only = read_only
         self._after_commit: list[AfterCommit] = []
         # Per-transaction scratch space for features that batch their side effects (e.g. pending events).
         self.scratch: dict[str, Any] = {}
@@ -127,12 +140,19 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         run_side_effects = await self.commit_deferring_side_effects()
-        await run_side_effects()
+        if run_side_effects is not None:
+            await run_side_effects()
 
-    async def commit_deferring_side_effects(self) -> AfterCommit:
-        """Commit now; return the side effects, for the caller to run once its response is on its way
-        (a slow or unreachable Redis must not hold up, or fail, a change that is already durable)."""
-        await self.session.commit()
+    async def commit_deferring_side_effects(self) -> AfterCommit | None:
+        """Commit now; return the side effects (None when there are none), for the caller to run once its
+        response is on its way (a slow or unreachable Redis must not hold up, or fail, a change that is
+        already durable)."""
+        if not self.read_only:
+            await self.session.commit()
+        elif self.session.new or self.session.dirty or self.session.deleted:
+            await self.session.flush()  # nothing to commit in AUTOCOMMIT, but unflushed changes would be lost
+        if not self._after_commit:
+            return None
         hooks, self._after_commit = self._after_commit, []
 
         async def run_side_effects() -> None:

@@ -15,13 +15,18 @@ from magictask.accounts.auth_sync import attach as attach_auth_sync
 from magictask.config import Settings
 from magictask.db import UnitOfWork
 from magictask.events.publisher import attach_stream
+from magictask.kit.routing import READ_ONLY_METHODS
 
 
 async def get_uow(request: Request) -> UnitOfWork:
-    """The request's transaction; `kit.routing.TransactionalRoute` commits it before the response leaves."""
+    """The request's transaction; `kit.routing.TransactionalRoute` commits it before the response leaves.
+    A GET or HEAD gets an AUTOCOMMIT session instead (`db.make_read_sessionmaker`): no BEGIN/COMMIT."""
     uow: UnitOfWork | None = getattr(request.state, "uow", None)
     if uow is None:
-        uow = UnitOfWork(request.app.state.sessionmaker())
+        if request.method in READ_ONLY_METHODS:
+            uow = UnitOfWork(request.app.state.read_sessionmaker(), read_only=True)
+        else:
+            uow = UnitOfWork(request.app.state.sessionmaker())
         attach_stream(uow, request.app.state.event_stream)
         attach_auth_sync(uow, request.app.state.auth_sync)
         request.state.uow = uow

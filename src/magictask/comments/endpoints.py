@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from magictask.accounts.dependencies import CurrentUser
-from magictask.comments import service
+from magictask.comments import reads, service
 from magictask.comments.schemas import CommentIn, CommentOut
 from magictask.deps import MutationId, Uow
-from magictask.kit.pagination import Page, PageParams, page_params
+from magictask.kit.json_response import json_response
+from magictask.kit.pagination import Page, PageParams, encode_cursor, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.workspaces.access import guests_may_write
 
@@ -32,9 +33,14 @@ async def create_comment(
 @router.get("/tasks/{task_id}/comments", response_model=Page[CommentOut])
 async def list_comments(
     task_id: uuid.UUID, uow: Uow, user: CurrentUser, params: Annotated[PageParams, Depends(page_params)]
-) -> Page[CommentOut]:
+) -> Response:
     """A task's comments, oldest first."""
-    return await service.list_comments(uow, user, task_id, params)
+    # One statement (comments/reads.py); `service.list_comments` is the same page through the ORM.
+    items, last = await reads.read_comment_page(
+        uow.session, user.id, task_id, after=service.decode_comment_cursor(params.cursor), limit=params.limit
+    )
+    next_cursor = encode_cursor({"at": last[0].isoformat(), "id": str(last[1])}) if last else None
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.patch("/comments/{comment_id}", response_model=CommentOut)

@@ -97,6 +97,7 @@ async def mentionable_members(session: AsyncSession, workspace_id: uuid.UUID) ->
         select(User.id, User.name, User.email)
         .join(WorkspaceMember, WorkspaceMember.user_id == User.id)
         .where(WorkspaceMember.workspace_id == workspace_id)
+        .order_by(User.name, User.id)  # as `mentions_of` orders them (comments.views relies on it)
     )
     return [Member(row.id, row.name, row.email) for row in rows]
 

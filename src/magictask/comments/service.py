@@ -15,6 +15,7 @@ from magictask.comments import repository
 from magictask.comments.mentions import resolve_mentions
 from magictask.comments.models import Comment
 from magictask.comments.schemas import CommentOut, UserRef
+from magictask.comments.views import new_comment_view
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
@@ -161,17 +162,17 @@ async def create_comment(
     comment = Comment(workspace_id=task.workspace_id, task_id=task.id, author_id=user.id, body=body)
     session.add(comment)
     await session.flush()
-    mentioned = resolve_mentions(body, await repository.mentionable_members(session, task.workspace_id))
+    members = await repository.mentionable_members(session, task.workspace_id)
+    mentioned = resolve_mentions(body, members)
     await repository.add_mentions(session, comment.id, mentioned)
     await _record_comment_event(
         uow, types.COMMENT_CREATED, user, task, comment, _excerpt_payload(task, comment, body), mutation_id
     )
     await _record_mentions(uow, user, task, comment, mentioned, mutation_id)
-    await session.refresh(comment)
-    return (await present(session, [comment], user.id))[0]
+    return new_comment_view(comment, user, members, mentioned)
 
 
-def _decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+def decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     values = decode_cursor(cursor)
     if values is None:
         return None
@@ -190,7 +191,7 @@ async def list_comments(
 ) -> Page[CommentOut]:
     session = uow.session
     task, _ = await require_visible_task(session, task_id, user.id)
-    after = _decode_comment_cursor(params.cursor)
+    after = decode_comment_cursor(params.cursor)
     rows = await repository.list_comments(session, task.id, after=after, limit=params.limit + 1)
     page, more = rows[: params.limit], len(rows) > params.limit
     next_cursor = (

@@ -6,12 +6,17 @@ becomes a proper error response. The after-commit side effects (stream appends, 
 invalidation) run only for durable changes, and only once the response has been sent: they talk to Redis,
 and a slow or stopped Redis must neither hold up nor fail a change that is already committed (the outbox
 sweeper publishes what an append missed).
+
+A GET or HEAD runs on an AUTOCOMMIT session (`deps.get_uow`): nothing to commit, no BEGIN/COMMIT round
+trips. The pool no longer pings connections at checkout, so a read that meets a dead connection (a
+restarted server, a proxy's idle timeout) is run once more, on a fresh one; a write is not retried.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,6 +25,11 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTasks
 
 from magictask.db import AfterCommit, UnitOfWork
+from magictask.kit.sql import is_dead_connection
+
+log = logging.getLogger(__name__)
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 # Side effects normally finish in milliseconds, and the request waits for them after its response (so a
 # client's next request sees them). A connection serves one request at a time, though: past this wait the
@@ -52,11 +62,25 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def transactional_handler(request: Request) -> Response:
+            if request.method not in READ_ONLY_METHODS:
+                return await run_once(request)
+            try:
+                return await run_once(request)
+            except Exception as exc:
+                if not is_dead_connection(exc):
+                    raise
+                # The pool was invalidated when the dead connection was found: this one connects afresh.
+                log.info("read met a dead database connection; retrying once")
+                return await run_once(request)
+
+        async def run_once(request: Request) -> Response:
             try:
                 response = await handler(request)
                 uow: UnitOfWork | None = getattr(request.state, "uow", None)
                 if uow is not None:
-                    run_after_response(response, await uow.commit_deferring_side_effects())
+                    side_effects = await uow.commit_deferring_side_effects()
+                    if side_effects is not None:  # most reads have none: no background task for nothing
+                        run_after_response(response, side_effects)
                 return response
             except BaseException:
                 uow = getattr(request.state, "uow", None)

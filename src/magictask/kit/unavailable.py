@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis import exceptions as redis_errors
@@ -47,6 +48,9 @@ def is_unavailable(exc: BaseException) -> bool:
         return True  # no pool connection came free in time
     if isinstance(exc, TimeoutError | ConnectionError) or type(exc) is OSError:
         return True  # asyncpg's command timeout; refused, reset or unroutable connections
+    if isinstance(exc, asyncpg.PostgresError):  # the raw reads of kit/sql.py raise asyncpg's own errors
+        state = getattr(exc, "sqlstate", None) or ""
+        return state.startswith("08") or state in _UNAVAILABLE_STATES
     if isinstance(exc, sa_errors.DBAPIError):
         if exc.connection_invalidated:
             return True
@@ -88,5 +92,11 @@ def install_unavailable_handler(app: FastAPI, fallback: Fallback) -> None:
         )
         return unavailable_response(exc)
 
-    for family in (redis_errors.RedisError, sa_errors.SQLAlchemyError, OSError, TimeoutError):
+    for family in (
+        redis_errors.RedisError,
+        sa_errors.SQLAlchemyError,
+        asyncpg.PostgresError,
+        OSError,
+        TimeoutError,
+    ):
         app.add_exception_handler(family, handle)

@@ -87,6 +87,12 @@ async def set_assignees(session: AsyncSession, task_id: uuid.UUID, user_ids: Seq
         await session.execute(insert(TaskAssignee), [{"task_id": task_id, "user_id": u} for u in user_ids])
 
 
+async def add_assignees(session: AsyncSession, task_id: uuid.UUID, user_ids: Sequence[uuid.UUID]) -> None:
+    """Assign a task that has no assignees yet (a new one): no DELETE first."""
+    if user_ids:
+        await session.execute(insert(TaskAssignee), [{"task_id": task_id, "user_id": u} for u in user_ids])
+
+
 async def subtask_counts(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not task_ids:
         return {}

@@ -25,6 +25,7 @@ from magictask.tasks.completion import completion_payload
 from magictask.tasks.models import Task
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskComplete, TaskCreate, TaskOut, TaskReopen, TaskUpdate
+from magictask.tasks.views import new_task_view
 from magictask.workspaces.access import require_member, require_role
 
 DONE = "done"
@@ -309,7 +310,7 @@ async def create_task(
     )
     uow.session.add(task)
     await uow.session.flush()
-    await repo.set_assignees(uow.session, task.id, data.assignee_ids)
+    await repo.add_assignees(uow.session, task.id, data.assignee_ids)
     await _record(
         uow,
         ev.TASK_CREATED,
@@ -328,7 +329,7 @@ async def create_task(
         await _record_completed(
             uow, user, project, task, data.assignee_ids, mutation_id, to_status_id=str(status.id)
         )
-    return await build_view(uow, project, statuses, task)
+    return new_task_view(project, status, task, data.assignee_ids)
 
 
 async def get_task(uow: UnitOfWork, user: User, task_id: uuid.UUID) -> TaskOut:
