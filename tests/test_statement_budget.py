@@ -2,8 +2,9 @@
 everything the request sends counts, BEGIN/COMMIT and pings included.
 
 Budgets (issue 11): a task GET ≤ 2, a 50-task page ≤ 4, a comment page ≤ 4, and no transaction on a GET
-(12 statements each before). Until the auth token cache lands, one of each is the token lookup
-(`accounts.tokens.resolve_token`). Creating a task or a comment reads nothing back.
+(12 statements each before). Each is one statement now: access check and load together, and the token is
+served by the auth cache (accounts/auth_cache.py), so authentication sends nothing. Creating a task or a
+comment reads nothing back.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ async def counted(
     url = make_url(settings.require_database_url()).set(port=port, host="127.0.0.1")
     app = create_app(settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)}))
     async with LifespanManager(app):
+        # The auth cache serves tokens only while its invalidation channel is subscribed.
+        assert await app.state.auth_sync.wait_subscribed(10), "the auth cache listener never subscribed"
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
@@ -78,17 +81,22 @@ async def _busy_task(client: httpx.AsyncClient) -> tuple[Any, dict[str, Any]]:
     return team, task
 
 
-async def test_a_task_get_is_at_most_two_statements_and_no_transaction(
+def _no_token_lookup(statements: list[str]) -> None:
+    assert not [s for s in statements if "api_tokens" in s], _report(statements)
+
+
+async def test_a_task_get_is_one_statement_and_no_transaction(
     client: httpx.AsyncClient, counted: httpx.AsyncClient, wire: WireStatements
 ) -> None:
     team, task = await _busy_task(client)
     statements = await _measure(counted, wire, team.member, f"/api/v1/tasks/{task['id']}")
     print(_report(statements))
-    assert len(statements) <= 2, _report(statements)
+    assert len(statements) == 1, _report(statements)
     _no_transaction(statements)
+    _no_token_lookup(statements)
 
 
-async def test_a_page_of_fifty_tasks_is_at_most_four_statements(
+async def test_a_page_of_fifty_tasks_is_one_statement(
     client: httpx.AsyncClient, counted: httpx.AsyncClient, wire: WireStatements
 ) -> None:
     team, _ = await _busy_task(client)
@@ -100,11 +108,12 @@ async def test_a_page_of_fifty_tasks_is_at_most_four_statements(
     page = ok(await counted.get(url, headers=team.member.headers))
     assert len(page["items"]) == 50 and page["next_cursor"]
     print(_report(statements))
-    assert len(statements) <= 4, _report(statements)
+    assert len(statements) == 1, _report(statements)  # the budget is 4
     _no_transaction(statements)
+    _no_token_lookup(statements)
 
 
-async def test_a_comment_page_is_at_most_four_statements(
+async def test_a_comment_page_is_one_statement(
     client: httpx.AsyncClient, counted: httpx.AsyncClient, wire: WireStatements
 ) -> None:
     team, task = await _busy_task(client)
@@ -127,8 +136,9 @@ async def test_a_comment_page_is_at_most_four_statements(
             )
     statements = await _measure(counted, wire, team.member, f"/api/v1/tasks/{task['id']}/comments?limit=10")
     print(_report(statements))
-    assert len(statements) <= 4, _report(statements)
+    assert len(statements) == 1, _report(statements)  # the budget is 4
     _no_transaction(statements)
+    _no_token_lookup(statements)
 
 
 async def _measure_post(
