@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -18,8 +17,9 @@ from magictask.comments.schemas import CommentOut, UserRef
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Forbidden, Invalid, NotFound
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.kit.cursors import keyset_cursor, read_time_keyset
+from magictask.kit.errors import Forbidden, NotFound
+from magictask.kit.pagination import Page, PageParams
 from magictask.reactions import repository as reactions_repository
 from magictask.reactions.schemas import ReactionSummary
 from magictask.tasks.models import Task
@@ -171,31 +171,15 @@ async def create_comment(
     return (await present(session, [comment], user.id))[0]
 
 
-def _decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        at = datetime.fromisoformat(str(values["at"]))
-        comment_id = uuid.UUID(str(values["id"]))
-    except (KeyError, ValueError) as exc:
-        raise Invalid("cursor is not valid", field="cursor") from exc
-    if at.tzinfo is None:
-        raise Invalid("cursor is not valid", field="cursor")
-    return at, comment_id
-
-
 async def list_comments(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, params: PageParams
 ) -> Page[CommentOut]:
     session = uow.session
     task, _ = await require_visible_task(session, task_id, user.id)
-    after = _decode_comment_cursor(params.cursor)
+    after = read_time_keyset(params.cursor, key="at")
     rows = await repository.list_comments(session, task.id, after=after, limit=params.limit + 1)
     page, more = rows[: params.limit], len(rows) > params.limit
-    next_cursor = (
-        encode_cursor({"at": page[-1].created_at.isoformat(), "id": str(page[-1].id)}) if more else None
-    )
+    next_cursor = keyset_cursor(page[-1].created_at, page[-1].id, key="at") if more else None
     return Page[CommentOut](items=await present(session, page, user.id), next_cursor=next_cursor)
 
 

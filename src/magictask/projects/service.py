@@ -19,7 +19,6 @@ from magictask.db import UnitOfWork
 from magictask.events import types as ev
 from magictask.events.service import record_event
 from magictask.kit.errors import Conflict, Invalid, NotFound
-from magictask.kit.pagination import decode_cursor
 from magictask.projects import repository as repo
 from magictask.projects.models import DEFAULT_STATUSES, Project, ProjectStatus
 from magictask.projects.schemas import (
@@ -36,17 +35,6 @@ from magictask.workspaces.access import check_role, require_member, require_role
 from magictask.workspaces.models import WorkspaceMember
 
 DONE = "done"
-
-
-def read_offset(cursor: str | None) -> int:
-    """The offset an offset cursor (`{"offset": n}`) carries; 0 without one."""
-    values = decode_cursor(cursor)
-    if values is None:
-        return 0
-    offset = values.get("offset")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise Invalid("cursor is not valid", field="cursor")
-    return offset
 
 
 # --- views -------------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from magictask.comments.service import require_visible_comment, require_visible_
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
+from magictask.kit.cursors import offset_cursor, read_offset
 from magictask.kit.errors import Invalid, NotFound
-from magictask.kit.pagination import PageParams, encode_cursor
-from magictask.projects.service import read_offset
+from magictask.kit.pagination import PageParams
 from magictask.reactions import repository
 from magictask.reactions.models import Reaction
 from magictask.reactions.schemas import ReactionGroup, ReactionOut, TargetType
@@ -187,5 +187,5 @@ async def list_reactions(
         ReactionGroup(emoji=g.emoji, count=g.count, user_ids=g.first_user_ids, reacted_by_me=g.reacted_by_me)
         for g in rows[: page.limit]
     ]
-    next_cursor = encode_cursor({"offset": offset + page.limit}) if len(rows) > page.limit else None
+    next_cursor = offset_cursor(offset + page.limit) if len(rows) > page.limit else None
     return groups, next_cursor

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
+from magictask.kit.cursors import offset_cursor, read_offset
 from magictask.kit.errors import Invalid
-from magictask.kit.pagination import Page, PageParams, encode_cursor, page_params
+from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
-from magictask.projects.service import read_offset
 from magictask.tasks import service
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import (
@@ -123,7 +123,7 @@ async def list_tasks(
     items, more = await service.list_tasks(
         uow, user, project_id, filters, sort=sort, offset=offset, limit=page.limit
     )
-    next_cursor = encode_cursor({"offset": offset + len(items)}) if more else None
+    next_cursor = offset_cursor(offset + len(items)) if more else None
     return Page[TaskOut](items=items, next_cursor=next_cursor)
 
 

@@ -19,8 +19,9 @@ from magictask.accounts.tokens import hash_token
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
+from magictask.kit.cursors import keyset_cursor, read_name_keyset, read_time_keyset
 from magictask.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.kit.pagination import Page, PageParams
 from magictask.kit.time import utcnow
 from magictask.workspaces import repository
 from magictask.workspaces.access import check_role, find_membership, require_member, require_role
@@ -62,40 +63,12 @@ class Gone(AppError):
 # ---- cursors ----------------------------------------------------------------------------------------
 
 
-def _bad_cursor() -> Invalid:
-    return Invalid("cursor is not valid", field="cursor")
-
-
-def _name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        return str(values["k"]), uuid.UUID(str(values["id"]))
-    except (KeyError, ValueError) as exc:
-        raise _bad_cursor() from exc
-
-
-def _time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        at = datetime.fromisoformat(str(values["k"]))
-        key = uuid.UUID(str(values["id"]))
-    except (KeyError, ValueError) as exc:
-        raise _bad_cursor() from exc
-    if at.tzinfo is None:
-        raise _bad_cursor()
-    return at, key
-
-
 def _next_cursor(rows: list[Any], limit: int, key: Any, row_id: Any) -> str | None:
+    """The keyset after the page's last row, when more rows follow."""
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    k = key(last)
-    return encode_cursor({"k": k.isoformat() if isinstance(k, datetime) else k, "id": str(row_id(last))})
+    return keyset_cursor(key(last), row_id(last))
 
 
 # ---- workspaces -------------------------------------------------------------------------------------
@@ -164,7 +137,7 @@ async def create_workspace(
 
 async def list_workspaces(uow: UnitOfWork, user: User, page: PageParams) -> Page[WorkspaceOut]:
     rows = await repository.list_user_workspaces(
-        uow.session, user.id, limit=page.limit, after=_name_cursor(page.cursor)
+        uow.session, user.id, limit=page.limit, after=read_name_keyset(page.cursor)
     )
     return Page(
         items=[_workspace_out(ws, role) for ws, role in rows[: page.limit]],
@@ -227,7 +200,7 @@ async def list_members(
 ) -> Page[MemberOut]:
     await require_member(uow.session, workspace_id, user.id)
     rows = await repository.list_members(
-        uow.session, workspace_id, limit=page.limit, after=_time_cursor(page.cursor)
+        uow.session, workspace_id, limit=page.limit, after=read_time_keyset(page.cursor)
     )
     return Page(
         items=[_member_out(m, u) for m, u in rows[: page.limit]],
@@ -387,7 +360,7 @@ async def list_invites(
     """Pending invites only (not accepted, revoked or expired), newest first; never their tokens."""
     await require_role(uow.session, workspace_id, user.id, "admin", "see invites")
     rows = await repository.list_pending_invites(
-        uow.session, workspace_id, utcnow(), limit=page.limit, after=_time_cursor(page.cursor)
+        uow.session, workspace_id, utcnow(), limit=page.limit, after=read_time_keyset(page.cursor)
     )
     return Page(
         items=[InviteOut.model_validate(i) for i in rows[: page.limit]],
@@ -535,7 +508,7 @@ async def create_team(uow: UnitOfWork, user: User, workspace_id: uuid.UUID, data
 async def list_teams(uow: UnitOfWork, user: User, workspace_id: uuid.UUID, page: PageParams) -> Page[TeamOut]:
     await require_member(uow.session, workspace_id, user.id)
     rows = await repository.list_teams(
-        uow.session, workspace_id, limit=page.limit, after=_name_cursor(page.cursor)
+        uow.session, workspace_id, limit=page.limit, after=read_name_keyset(page.cursor)
     )
     return Page(
         items=[TeamOut.model_validate(t) for t in rows[: page.limit]],
@@ -568,7 +541,7 @@ async def list_team_members(
 ) -> Page[TeamMemberOut]:
     team = await _load_team(uow, user, team_id)
     rows = await repository.list_team_members(
-        uow.session, team.id, limit=page.limit, after=_time_cursor(page.cursor)
+        uow.session, team.id, limit=page.limit, after=read_time_keyset(page.cursor)
     )
     return Page(
         items=[
