@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from magictask.accounts.models import User
 from magictask.comments.schemas import UserRef
-from magictask.comments.service import require_visible_task
 from magictask.db import UnitOfWork
 from magictask.events import repository
 from magictask.events.models import Event
@@ -16,7 +15,7 @@ from magictask.events.types import ALL
 from magictask.kit.cursors import before_cursor, read_before
 from magictask.kit.errors import Invalid
 from magictask.kit.pagination import Page, PageParams
-from magictask.workspaces.access import ROLE_RANK, require_member
+from magictask.workspaces.access import ROLE_RANK, require_member, require_task
 
 MAX_TYPE_FILTERS = 25
 
@@ -71,7 +70,7 @@ async def workspace_activity(
 async def task_activity(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, params: PageParams
 ) -> Page[ActivityItem]:
-    task, _ = await require_visible_task(uow.session, task_id, user.id)
+    task, _ = await require_task(uow.session, task_id, user.id)
     rows = await repository.task_activity(
         uow.session,
         task.workspace_id,

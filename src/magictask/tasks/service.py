@@ -15,17 +15,16 @@ from magictask.accounts.models import User
 from magictask.db import UnitOfWork
 from magictask.events import types as ev
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, Invalid, NotFound, PreconditionRequired
+from magictask.kit.errors import Conflict, Invalid, PreconditionRequired
 from magictask.kit.time import utcnow
 from magictask.projects import repository as project_repo
 from magictask.projects.models import Project, ProjectStatus
-from magictask.projects.service import load_project_as_member
 from magictask.tasks import repository as repo
 from magictask.tasks.completion import completion_payload
 from magictask.tasks.models import Task
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskComplete, TaskCreate, TaskOut, TaskReopen, TaskUpdate
-from magictask.workspaces.access import require_member, require_role
+from magictask.workspaces.access import require_project, require_role, require_task
 
 DONE = "done"
 
@@ -99,17 +98,11 @@ class _Loaded:
         return status
 
 
-async def _load_task(uow: UnitOfWork, task_id: uuid.UUID, user: User, *, lock: bool = False) -> _Loaded:
-    """The task if the user belongs to its workspace (404 otherwise). With `lock`, the row is locked
-    (SELECT ... FOR UPDATE) and re-read, so the version check and the write are atomic."""
-    task = await repo.get_task(uow.session, task_id)
-    if task is None:
-        raise NotFound("Task not found")
-    await require_member(uow.session, task.workspace_id, user.id, what="task")
-    if lock:
-        task = await repo.get_task(uow.session, task_id, for_update=True)
-        if task is None:
-            raise NotFound("Task not found")
+async def _load_with_columns(
+    uow: UnitOfWork, task_id: uuid.UUID, user: User, *, lock: bool = False
+) -> _Loaded:
+    """The task (guarded by `require_task`; with `lock`, locked for the change) and its board."""
+    task, _ = await require_task(uow.session, task_id, user.id, lock="update" if lock else None)
     project = await project_repo.get_project(uow.session, task.project_id)
     assert project is not None
     statuses = await project_repo.list_statuses(uow.session, project.id)
@@ -273,7 +266,7 @@ async def _save_new_version(uow: UnitOfWork, task: Task) -> None:
 async def create_task(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: TaskCreate, mutation_id: str | None
 ) -> TaskOut:
-    project, _ = await load_project_as_member(uow, project_id, user)
+    project, _ = await require_project(uow.session, project_id, user.id)
     statuses = await project_repo.list_statuses(uow.session, project.id)
     if data.status_id is not None:
         status = next((s for s in statuses if s.id == data.status_id), None)
@@ -332,7 +325,7 @@ async def create_task(
 
 
 async def get_task(uow: UnitOfWork, user: User, task_id: uuid.UUID) -> TaskOut:
-    loaded = await _load_task(uow, task_id, user)
+    loaded = await _load_with_columns(uow, task_id, user)
     return await build_view(uow, loaded.project, loaded.statuses, loaded.task)
 
 
@@ -347,7 +340,7 @@ async def list_tasks(
     limit: int,
 ) -> tuple[list[TaskOut], bool]:
     """One page of the project's tasks, and whether more follow."""
-    project, _ = await load_project_as_member(uow, project_id, user)
+    project, _ = await require_project(uow.session, project_id, user.id)
     statuses = await project_repo.list_statuses(uow.session, project.id)
     tasks = await repo.list_tasks(uow.session, project, filters, sort=sort, offset=offset, limit=limit + 1)
     more = len(tasks) > limit
@@ -377,7 +370,7 @@ async def update_task(
     if_match: str | None,
     mutation_id: str | None,
 ) -> TaskOut:
-    loaded = await _load_task(uow, task_id, user, lock=True)
+    loaded = await _load_with_columns(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
     version = resolve_version(data.version, if_match)
     if version is None:
@@ -485,7 +478,7 @@ async def complete_task(
     if_match: str | None,
     mutation_id: str | None,
 ) -> TaskOut:
-    loaded = await _load_task(uow, task_id, user, lock=True)
+    loaded = await _load_with_columns(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
     await _check_version(uow, loaded, resolve_version(data.version if data else None, if_match))
     if task.completed_at is not None:
@@ -515,7 +508,7 @@ async def reopen_task(
     if_match: str | None,
     mutation_id: str | None,
 ) -> TaskOut:
-    loaded = await _load_task(uow, task_id, user, lock=True)
+    loaded = await _load_with_columns(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
     await _check_version(uow, loaded, resolve_version(data.version if data else None, if_match))
     if data is not None and data.status_id is not None:
@@ -544,7 +537,7 @@ async def delete_task(
 ) -> None:
     """Delete the task (its comments and reactions go with it); its subtasks stay, without a parent. Its
     creator may, and an admin or owner may delete anyone's."""
-    loaded = await _load_task(uow, task_id, user, lock=True)
+    loaded = await _load_with_columns(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
     if task.created_by != user.id:
         await require_role(uow.session, task.workspace_id, user.id, "admin", "delete someone else's task")
