@@ -1,16 +1,18 @@
 """Database engine, declarative base and the unit of work.
 
 The unit of work is the one place that commits: a request (see `kit.routing.TransactionalRoute`) or a
-worker batch opens it, services add to its session, and side effects registered with `after_commit`
-(stream appends, socket emits) run only once the transaction is durable.
+worker batch opens it, services add to its session, and side effects run only once the transaction is
+durable: the event rows in its `outbox` go to its publisher (stream append, socket emits, cache
+invalidation; see `events.publisher`), then any hook registered with `after_commit`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from sqlalchemy import DateTime, MetaData, func
@@ -18,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from magictask.config import Settings
+
+if TYPE_CHECKING:  # events sit above this module; only their type is needed here
+    from magictask.events.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +118,19 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 AfterCommit = Callable[[], Awaitable[None]]
 
 
+class EventPublisher(Protocol):
+    async def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None: ...
+
+
 class UnitOfWork:
     """One transaction plus the side effects that may only happen once it commits."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, publisher: EventPublisher | None = None) -> None:
         self.session = session
+        # The event rows this transaction wrote (`events.service.record_event`), published as one batch.
+        self.outbox: list[Event] = []
+        self._publisher = publisher
         self._after_commit: list[AfterCommit] = []
-        # Per-transaction scratch space for features that batch their side effects (e.g. pending events).
-        self.scratch: dict[str, Any] = {}
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._after_commit.append(hook)
@@ -134,6 +144,9 @@ class UnitOfWork:
         (a slow or unreachable Redis must not hold up, or fail, a change that is already durable)."""
         await self.session.commit()
         hooks, self._after_commit = self._after_commit, []
+        events, self.outbox = self.outbox, []
+        if events and self._publisher is not None:
+            hooks.insert(0, partial(self._publisher.publish, self, events))
 
         async def run_side_effects() -> None:
             for hook in hooks:
@@ -148,6 +161,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._after_commit.clear()
+        self.outbox.clear()
         await self.session.rollback()
 
     async def close(self) -> None:

@@ -13,15 +13,13 @@ from redis.asyncio import Redis
 
 from magictask.config import Settings
 from magictask.db import UnitOfWork
-from magictask.events.publisher import attach_stream
 
 
 async def get_uow(request: Request) -> UnitOfWork:
     """The request's transaction; `kit.routing.TransactionalRoute` commits it before the response leaves."""
     uow: UnitOfWork | None = getattr(request.state, "uow", None)
     if uow is None:
-        uow = UnitOfWork(request.app.state.sessionmaker())
-        attach_stream(uow, request.app.state.event_stream)
+        uow = UnitOfWork(request.app.state.sessionmaker(), request.app.state.publisher)
         request.state.uow = uow
     return uow
 

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magictask.config import Settings
 from magictask.db import UnitOfWork
-from magictask.events import publisher
 from magictask.events.models import Event
+from magictask.events.publisher import Publisher
 from magictask.realtime.auth import Authenticator, credentials, still_valid, visible_workspace
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.engine import LeanSocketIOServer
@@ -82,6 +82,7 @@ class Realtime:
         self.sessions: dict[str, SocketSession] = {}
         self.limits = SocketLimits(self.rt)
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._publisher: Publisher | None = None
         self._authenticator: Authenticator | None = None
         self._presence: PresenceStore | None = None
         self._queue: asyncio.Queue[Plan] = asyncio.Queue(QUEUE_LIMIT)
@@ -94,7 +95,10 @@ class Realtime:
 
     # ---- life cycle ------------------------------------------------------------------------------
 
-    async def start(self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis) -> None:
+    async def start(
+        self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, publisher: Publisher
+    ) -> None:
+        self._publisher = publisher
         self._sessionmaker = sessionmaker
         self._authenticator = Authenticator(sessionmaker, self.rt.connect_concurrency)
         self._presence = PresenceStore(redis, self.rt.presence_ttl)
@@ -105,12 +109,13 @@ class Realtime:
             asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
             asyncio.create_task(self._recheck_tokens(), name="realtime-token-recheck"),
         ]
-        publisher.add_committed_listener(self.on_committed)
+        publisher.add_listener(self.on_committed)
         if not await self.manager.wait_subscribed(5.0):
             log.error("not yet subscribed to the Socket.IO channel; retrying in the background")
 
     async def stop(self) -> None:
-        publisher.remove_committed_listener(self.on_committed)
+        if self._publisher is not None:
+            self._publisher.remove_listener(self.on_committed)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), 2)
         thread = getattr(self.manager, "thread", None)
