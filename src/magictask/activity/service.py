@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 
 from magictask.accounts.models import User
+from magictask.activity import repository
+from magictask.activity.schemas import ActivityItem
 from magictask.comments.schemas import UserRef
 from magictask.db import UnitOfWork
-from magictask.events import repository
 from magictask.events.models import Event
-from magictask.events.schemas import ActivityItem
 from magictask.events.types import ALL
 from magictask.kit.cursors import before_cursor, read_before
 from magictask.kit.errors import Invalid
