@@ -16,6 +16,7 @@ from magictask.kit.cursors import (
     decode_cursor,
     encode_cursor,
     keyset_cursor,
+    next_keyset_cursor,
     offset_cursor,
     read_before,
     read_name_keyset,
@@ -105,3 +106,10 @@ def test_a_key_from_another_endpoint_is_refused() -> None:
     _refused(read_time_keyset, keyset_cursor(AT, ROW), key="at")
     _refused(read_before, before_cursor(5, key="id"))
     _refused(read_name_keyset, _raw({"id": str(ROW)}))
+
+
+def test_next_keyset_cursor_only_when_more_rows_follow() -> None:
+    rows = [("a", uuid.uuid4()), ("b", uuid.uuid4()), ("c", uuid.uuid4())]
+    assert next_keyset_cursor(rows, 3, lambda r: r[0], lambda r: r[1]) is None
+    after = next_keyset_cursor(rows, 2, lambda r: r[0], lambda r: r[1])
+    assert after is not None and read_name_keyset(after) == rows[1]

@@ -20,10 +20,13 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from magictask.kit.errors import Invalid
+
+T = TypeVar("T")
 
 # Cursor values end up as query parameters: a forged integer beyond 64 bits would fail in the driver.
 _INT64 = range(-(2**63), 2**63)
@@ -93,6 +96,16 @@ def keyset_cursor(value: str | datetime, row_id: uuid.UUID, *, key: str = "k") -
     """After the row whose sort value is `value` (a name, or a timestamp) and whose id breaks ties."""
     k = value.isoformat() if isinstance(value, datetime) else value
     return encode_cursor({key: k, "id": str(row_id)})
+
+
+def next_keyset_cursor(
+    rows: Sequence[T], limit: int, value: Callable[[T], str | datetime], row_id: Callable[[T], uuid.UUID]
+) -> str | None:
+    """The keyset after the page's last row when more rows follow (`rows` holds up to `limit` + 1)."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return keyset_cursor(value(last), row_id(last))
 
 
 def _keyset(cursor: str | None, key: str) -> tuple[Any, uuid.UUID] | None:

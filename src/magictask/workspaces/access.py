@@ -2,7 +2,7 @@
 
 Every resource lives in one workspace, so each guard loads the resource and checks the caller's membership
 of its workspace: `require_member` (a workspace), `require_project`, `require_status` (a project's column),
-`require_task`, `require_comment`. Anything outside the caller's workspaces is 404 (never reveal
+`require_task`, `require_comment`, `require_team`. Anything outside the caller's workspaces is 404 (never reveal
 existence); role limits inside a workspace the caller belongs to are 403 (`check_role`, `require_role`).
 
 Guests (docs/SECURITY.md, "Permission matrix") read the whole workspace, comment and react, and change
@@ -29,7 +29,8 @@ from magictask.projects import repository as projects_repo
 from magictask.projects.models import Project, ProjectStatus
 from magictask.tasks import repository as tasks_repo
 from magictask.tasks.models import Task
-from magictask.workspaces.models import WorkspaceMember
+from magictask.workspaces import repository as workspaces_repo
+from magictask.workspaces.models import Team, WorkspaceMember
 
 ROLE_RANK = {"guest": -1, "member": 0, "admin": 1, "owner": 2}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -148,3 +149,14 @@ async def require_comment(
         raise NotFound("Comment not found")
     member = await require_member(session, comment.workspace_id, user_id, what="comment")
     return comment, member
+
+
+async def require_team(
+    session: AsyncSession, team_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Team, WorkspaceMember]:
+    """The team and the caller's membership of its workspace."""
+    team = await workspaces_repo.find_team(session, team_id)
+    if team is None:
+        raise NotFound("Team not found")
+    member = await require_member(session, team.workspace_id, user_id, what="team")
+    return team, member
