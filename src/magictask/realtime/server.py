@@ -16,15 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import socketio
 from redis.asyncio import Redis
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magictask.config import Settings
@@ -38,7 +35,8 @@ from magictask.realtime.limits import SocketLimits, client_ip
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
 from magictask.realtime.rooms import ViewKind, parse_view, user_room, view_room, workspace_room
-from magictask.realtime.routing import CommittedEvent, MembershipChange, Plan, now_iso, plan_for
+from magictask.realtime.routing import MembershipChange, Plan, now_iso, plan_for
+from magictask.realtime.snapshot import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -383,33 +381,3 @@ class Realtime:
 
 def _as_dict(change: MembershipChange) -> dict[str, str]:
     return {"user_id": change.user_id, "workspace_id": change.workspace_id}
-
-
-def _str(value: uuid.UUID | str | None) -> str | None:
-    return str(value) if value is not None else None
-
-
-def snapshot(event: Event) -> CommittedEvent:
-    """Read only what is already loaded: this runs after commit and must not touch the database."""
-    loaded = sa_inspect(event).dict
-    created_at = loaded.get("created_at")
-    return CommittedEvent(
-        id=event.id,
-        type=event.type,
-        actor_id=_str(event.actor_id),
-        workspace_id=_str(event.workspace_id),
-        project_id=_str(event.project_id),
-        task_id=_str(event.task_id),
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        payload=event.payload or {},
-        mutation_id=event.mutation_id,
-        version=_version_of(event),
-        at=created_at.isoformat() if isinstance(created_at, datetime) else now_iso(),
-    )
-
-
-def _version_of(event: Event) -> int | None:
-    """The changed entity's version, where its feature records one in the payload (tasks do)."""
-    version = (event.payload or {}).get("version")
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
