@@ -15,6 +15,7 @@ from magictask import __version__
 from magictask.config import Settings, get_settings
 from magictask.db import engine_for, make_read_sessionmaker, make_sessionmaker
 from magictask.deps import get_redis, get_uow
+from magictask.events.publisher import Publisher
 from magictask.events.stream import EventStream
 from magictask.kit.body_limit import BodyLimitMiddleware
 from magictask.kit.errors import error_body, install_error_handlers
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.redis = redis_for(settings)
         app.state.event_stream = EventStream(app.state.redis, settings.event_partitions)
+        app.state.publisher = Publisher(app.state.event_stream)
         try:
             yield
         finally:

@@ -1,16 +1,18 @@
 """Database engine, declarative base and the unit of work.
 
 The unit of work is the one place that commits: a request (see `kit.routing.TransactionalRoute`) or a
-worker batch opens it, services add to its session, and side effects registered with `after_commit`
-(stream appends, socket emits) run only once the transaction is durable.
+worker batch opens it, services add to its session, and side effects run only once the transaction is
+durable: the event rows in its `outbox` go to its publisher (stream append, socket emits, cache
+invalidation; see `events.publisher`), then any hook registered with `after_commit`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from sqlalchemy import DateTime, MetaData, func
@@ -18,6 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from magictask.config import Settings
+
+if TYPE_CHECKING:  # events and accounts sit above this module; only their types are needed here
+    from magictask.accounts.auth_sync import AuthSync
+    from magictask.events.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -124,16 +130,32 @@ def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 AfterCommit = Callable[[], Awaitable[None]]
 
 
+class EventPublisher(Protocol):
+    async def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None: ...
+
+
 class UnitOfWork:
     """One transaction plus the side effects that may only happen once it commits."""
 
-    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        publisher: EventPublisher | None = None,
+        *,
+        read_only: bool = False,
+        auth_sync: AuthSync | None = None,
+    ) -> None:
         self.session = session
         # A read (GET/HEAD) runs on an AUTOCOMMIT session: each statement is durable as it runs.
         self.read_only = read_only
+        # The event rows this transaction wrote (`events.service.record_event`), published as one batch.
+        self.outbox: list[Event] = []
+        self._publisher = publisher
+        # This API process's auth cache sync (None outside the API), and what this transaction made stale
+        # in every process's cache (`accounts.auth_sync`), published as one message list after commit.
+        self.auth_sync = auth_sync
+        self.stale_auth: list[str] = []
         self._after_commit: list[AfterCommit] = []
-        # Per-transaction scratch space for features that batch their side effects (e.g. pending events).
-        self.scratch: dict[str, Any] = {}
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._after_commit.append(hook)
@@ -151,9 +173,15 @@ class UnitOfWork:
             await self.session.commit()
         elif self.session.new or self.session.dirty or self.session.deleted:
             await self.session.flush()  # nothing to commit in AUTOCOMMIT, but unflushed changes would be lost
-        if not self._after_commit:
-            return None
         hooks, self._after_commit = self._after_commit, []
+        events, self.outbox = self.outbox, []
+        if events and self._publisher is not None:
+            hooks.insert(0, partial(self._publisher.publish, self, events))
+        stale, self.stale_auth = self.stale_auth, []
+        if stale and self.auth_sync is not None:
+            hooks.insert(0, partial(self.auth_sync.publish, stale))
+        if not hooks:
+            return None
 
         async def run_side_effects() -> None:
             for hook in hooks:
@@ -168,6 +196,8 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._after_commit.clear()
+        self.outbox.clear()
+        self.stale_auth.clear()
         await self.session.rollback()
 
     async def close(self) -> None:

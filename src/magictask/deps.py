@@ -11,10 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from redis.asyncio import Redis
 
-from magictask.accounts.auth_sync import attach as attach_auth_sync
 from magictask.config import Settings
 from magictask.db import UnitOfWork
-from magictask.events.publisher import attach_stream
 from magictask.kit.routing import READ_ONLY_METHODS
 
 
@@ -23,12 +21,10 @@ async def get_uow(request: Request) -> UnitOfWork:
     A GET or HEAD gets an AUTOCOMMIT session instead (`db.make_read_sessionmaker`): no BEGIN/COMMIT."""
     uow: UnitOfWork | None = getattr(request.state, "uow", None)
     if uow is None:
-        if request.method in READ_ONLY_METHODS:
-            uow = UnitOfWork(request.app.state.read_sessionmaker(), read_only=True)
-        else:
-            uow = UnitOfWork(request.app.state.sessionmaker())
-        attach_stream(uow, request.app.state.event_stream)
-        attach_auth_sync(uow, request.app.state.auth_sync)
+        state = request.app.state
+        read_only = request.method in READ_ONLY_METHODS
+        sessionmaker = state.read_sessionmaker if read_only else state.sessionmaker
+        uow = UnitOfWork(sessionmaker(), state.publisher, read_only=read_only, auth_sync=state.auth_sync)
         request.state.uow = uow
     return uow
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from magictask.accounts.endpoints import router as accounts_router
+from magictask.activity.endpoints import router as activity_router
 from magictask.analytics.endpoints import router as analytics_router
 from magictask.comments.endpoints import router as comments_router
 from magictask.corrections.endpoints import router as corrections_router
-from magictask.events.endpoints import router as activity_router
 from magictask.kit.routing import TransactionalRoute
 from magictask.kit.text_input import check_storable_input
 from magictask.leaderboards.endpoints import router as leaderboards_router

@@ -137,7 +137,7 @@ async def test_a_page_past_the_end_still_counts_and_places_the_caller(
         cursor=(await board(client, ws["id"], owner, limit=2))["next_cursor"],
     )
     assert page["items"][0]["rank"] == 3 and page["total"] == 3
-    from magictask.kit.pagination import encode_cursor
+    from magictask.kit.cursors import encode_cursor
 
     beyond = await board(client, ws["id"], owner, cursor=encode_cursor({"o": 50}))
     assert beyond["items"] == [] and beyond["total"] == 3

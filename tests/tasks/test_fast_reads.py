@@ -17,9 +17,9 @@ from fastapi import FastAPI
 
 from magictask.accounts.models import User
 from magictask.db import UnitOfWork
+from magictask.kit.cursors import encode_cursor, read_offset
 from magictask.kit.errors import NotFound
-from magictask.kit.pagination import Page, encode_cursor
-from magictask.projects.service import read_offset
+from magictask.kit.pagination import Page
 from magictask.tasks import service
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskOut

@@ -33,8 +33,6 @@ from magictask.db import UnitOfWork
 log = logging.getLogger(__name__)
 
 CHANNEL = "magictask:auth:invalidate"
-_SLOT = "auth_sync"
-_PENDING_SLOT = "auth_invalidations"
 
 RESUBSCRIBES = Counter(
     "magictask_auth_cache_resubscribes_total", "Times the auth cache's subscription was lost and restored"
@@ -260,11 +258,6 @@ async def auth_cache_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await sync.stop()
 
 
-def attach(uow: UnitOfWork, sync: AuthSync | None) -> None:
-    """Give a request's unit of work this process's AuthSync (deps.get_uow does)."""
-    uow.scratch[_SLOT] = sync
-
-
 def forget_token_after_commit(uow: UnitOfWork, token_hash: str) -> None:
     """This token stops authenticating once the transaction commits (revoked): in every process."""
     _forget_after_commit(uow, token_message(token_hash))
@@ -277,19 +270,11 @@ def forget_user_after_commit(uow: UnitOfWork, user_id: uuid.UUID) -> None:
 
 
 def _forget_after_commit(uow: UnitOfWork, message: str) -> None:
-    sync: AuthSync | None = uow.scratch.get(_SLOT)
+    sync = uow.auth_sync
     if sync is None:
         return  # no API process here: nothing cached in this process, and no client to publish with
     # Now as well as after commit: a request arriving between the commit and the after-commit hook then
     # finds no entry and reads the committed row. (A lookup racing the commit is the hook's to undo.)
     apply_message(sync.cache, message)
-    pending: list[str] | None = uow.scratch.get(_PENDING_SLOT)
-    if pending is None:
-        pending = uow.scratch[_PENDING_SLOT] = []
-
-        async def publish() -> None:
-            await sync.publish(pending)
-
-        uow.after_commit(publish)
-    if message not in pending:
-        pending.append(message)
+    if message not in uow.stale_auth:
+        uow.stale_auth.append(message)  # the unit of work publishes the list once it has committed

@@ -11,8 +11,9 @@ from magictask.accounts.dependencies import CurrentUser
 from magictask.comments import reads, service
 from magictask.comments.schemas import CommentIn, CommentOut
 from magictask.deps import MutationId, Uow
+from magictask.kit.cursors import keyset_cursor, read_time_keyset
 from magictask.kit.json_response import json_response
-from magictask.kit.pagination import Page, PageParams, encode_cursor, page_params
+from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.workspaces.access import guests_may_write
 
@@ -37,9 +38,9 @@ async def list_comments(
     """A task's comments, oldest first."""
     # One statement (comments/reads.py); `service.list_comments` is the same page through the ORM.
     items, last = await reads.read_comment_page(
-        uow.session, user.id, task_id, after=service.decode_comment_cursor(params.cursor), limit=params.limit
+        uow.session, user.id, task_id, after=read_time_keyset(params.cursor, key="at"), limit=params.limit
     )
-    next_cursor = encode_cursor({"at": last[0].isoformat(), "id": str(last[1])}) if last else None
+    next_cursor = keyset_cursor(last[0], last[1], key="at") if last else None
     return json_response({"items": items, "next_cursor": next_cursor})
 
 

@@ -12,25 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from magictask.accounts.models import User
 from magictask.comments.mentions import Member
 from magictask.comments.models import Comment, CommentMention
-from magictask.tasks.models import Task
+from magictask.kit.rowlock import RowLock, with_row_lock
 from magictask.workspaces.models import WorkspaceMember
 
 
-async def get_task(session: AsyncSession, task_id: uuid.UUID, *, lock: bool = False) -> Task | None:
-    """`lock` takes FOR KEY SHARE: the task cannot be deleted under a comment or reaction being added."""
-    query = select(Task).where(Task.id == task_id)
-    if lock:
-        query = query.with_for_update(key_share=True)
-    return await session.scalar(query)
-
-
 async def get_comment(
-    session: AsyncSession, comment_id: uuid.UUID, *, for_update: bool = False, key_share: bool = False
+    session: AsyncSession, comment_id: uuid.UUID, *, lock: RowLock | None = None
 ) -> Comment | None:
-    query = select(Comment).where(Comment.id == comment_id)
-    if for_update or key_share:
-        query = query.with_for_update(key_share=key_share and not for_update)
-    return await session.scalar(query)
+    return await session.scalar(with_row_lock(select(Comment).where(Comment.id == comment_id), lock))
 
 
 async def list_comments(

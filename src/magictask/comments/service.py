@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -19,13 +18,14 @@ from magictask.comments.views import new_comment_view
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Forbidden, Invalid, NotFound
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.kit.cursors import keyset_cursor, read_time_keyset
+from magictask.kit.errors import Forbidden, NotFound
+from magictask.kit.pagination import Page, PageParams
 from magictask.reactions import repository as reactions_repository
 from magictask.reactions.schemas import ReactionSummary
+from magictask.tasks import repository as tasks_repository
 from magictask.tasks.models import Task
-from magictask.workspaces.access import check_role, require_member
-from magictask.workspaces.models import WorkspaceMember
+from magictask.workspaces.access import check_role, require_comment, require_task
 
 EXCERPT_LENGTH = 140
 
@@ -36,35 +36,9 @@ def make_excerpt(body: str) -> str:
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
 
 
-async def require_visible_task(
-    session: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
-) -> tuple[Task, WorkspaceMember]:
-    """The task and the caller's membership of its workspace; 404 for anyone outside it."""
-    task = await repository.get_task(session, task_id, lock=lock)
-    if task is None:
-        raise NotFound("Task not found")
-    member = await require_member(session, task.workspace_id, user_id, what="task")
-    return task, member
-
-
-async def require_visible_comment(
-    session: AsyncSession,
-    comment_id: uuid.UUID,
-    user_id: uuid.UUID,
-    *,
-    for_update: bool = False,
-    key_share: bool = False,
-) -> tuple[Comment, WorkspaceMember]:
-    comment = await repository.get_comment(session, comment_id, for_update=for_update, key_share=key_share)
-    if comment is None:
-        raise NotFound("Comment not found")
-    member = await require_member(session, comment.workspace_id, user_id, what="comment")
-    return comment, member
-
-
 async def _task_of(session: AsyncSession, comment: Comment) -> Task:
     # The comment's row lock keeps its task (whose deletion cascades to it) in place.
-    task = await repository.get_task(session, comment.task_id)
+    task = await tasks_repository.get_task(session, comment.task_id)
     if task is None:
         raise NotFound("Comment not found")
     return task
@@ -158,7 +132,7 @@ async def create_comment(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, body: str, mutation_id: str | None
 ) -> CommentOut:
     session = uow.session
-    task, _ = await require_visible_task(session, task_id, user.id, lock=True)
+    task, _ = await require_task(session, task_id, user.id, lock="key_share")
     comment = Comment(workspace_id=task.workspace_id, task_id=task.id, author_id=user.id, body=body)
     session.add(comment)
     await session.flush()
@@ -172,31 +146,15 @@ async def create_comment(
     return new_comment_view(comment, user, members, mentioned)
 
 
-def decode_comment_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        at = datetime.fromisoformat(str(values["at"]))
-        comment_id = uuid.UUID(str(values["id"]))
-    except (KeyError, ValueError) as exc:
-        raise Invalid("cursor is not valid", field="cursor") from exc
-    if at.tzinfo is None:
-        raise Invalid("cursor is not valid", field="cursor")
-    return at, comment_id
-
-
 async def list_comments(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, params: PageParams
 ) -> Page[CommentOut]:
     session = uow.session
-    task, _ = await require_visible_task(session, task_id, user.id)
-    after = decode_comment_cursor(params.cursor)
+    task, _ = await require_task(session, task_id, user.id)
+    after = read_time_keyset(params.cursor, key="at")
     rows = await repository.list_comments(session, task.id, after=after, limit=params.limit + 1)
     page, more = rows[: params.limit], len(rows) > params.limit
-    next_cursor = (
-        encode_cursor({"at": page[-1].created_at.isoformat(), "id": str(page[-1].id)}) if more else None
-    )
+    next_cursor = keyset_cursor(page[-1].created_at, page[-1].id, key="at") if more else None
     return Page[CommentOut](items=await present(session, page, user.id), next_cursor=next_cursor)
 
 
@@ -205,7 +163,7 @@ async def update_comment(
 ) -> CommentOut:
     """Only the author edits. Mentions follow the new body; only newly added ones notify."""
     session = uow.session
-    comment, _ = await require_visible_comment(session, comment_id, user.id, for_update=True)
+    comment, _ = await require_comment(session, comment_id, user.id, lock="update")
     if comment.author_id != user.id:
         raise Forbidden("Only the author can edit a comment", code="not_author")
     if body == comment.body:
@@ -230,7 +188,7 @@ async def update_comment(
 async def delete_comment(uow: UnitOfWork, user: User, comment_id: uuid.UUID, mutation_id: str | None) -> None:
     """The author, or a workspace admin or owner, deletes; its mentions and reactions go with it."""
     session = uow.session
-    comment, member = await require_visible_comment(session, comment_id, user.id, for_update=True)
+    comment, member = await require_comment(session, comment_id, user.id, lock="update")
     if comment.author_id != user.id:
         check_role(member, "admin", "delete another member's comment")
     task = await _task_of(session, comment)

@@ -42,8 +42,9 @@ from magictask.corrections.service import (
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
+from magictask.kit.cursors import before_cursor, read_before
 from magictask.kit.errors import Conflict, Invalid, NotFound
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.kit.pagination import Page, PageParams
 from magictask.kit.time import utcnow
 from magictask.rewards.models import XpFlag
 from magictask.rewards.scoring.explain import stored_explanation
@@ -163,22 +164,12 @@ async def resolve_flag(
     return ResolveOut(flag=flag_out(flag, flagger, user.name), correction=correction)
 
 
-def _before_id(page: PageParams) -> int | None:
-    cursor = decode_cursor(page.cursor)
-    if cursor is None:
-        return None
-    before = cursor.get("before")
-    if not isinstance(before, int) or isinstance(before, bool) or before < 1:
-        raise Invalid("cursor is not valid", field="cursor")
-    return before
-
-
 async def review_queue(
     session: AsyncSession, user: User, workspace_id: uuid.UUID, status: FlagStatus, page: PageParams
 ) -> Page[ReviewItem]:
     """A workspace's flags in one status, newest first (admins)."""
     await require_role(session, workspace_id, user.id, "admin", "review flagged awards")
-    rows = await repo.review_queue(session, workspace_id, status, _before_id(page), page.limit + 1)
+    rows = await repo.review_queue(session, workspace_id, status, read_before(page.cursor), page.limit + 1)
     items = []
     for flag, award, owner, flagger, resolver, task_title, corrections_sum in rows[: page.limit]:
         summary = AwardSummary(
@@ -199,4 +190,4 @@ async def review_queue(
         out = flag_out(flag, flagger, resolver)
         items.append(ReviewItem(**out.model_dump(), award=summary))
     more = len(rows) > page.limit
-    return Page(items=items, next_cursor=encode_cursor({"before": items[-1].id}) if more else None)
+    return Page(items=items, next_cursor=before_cursor(items[-1].id) if more else None)

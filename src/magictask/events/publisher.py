@@ -1,18 +1,19 @@
 """After-commit publication of the events a transaction wrote.
 
-`record_event` queues each new row on the unit of work; once the transaction commits, the whole batch
-goes to the event stream in one pipelined round trip. A crash between commit and append is repaired by
-the outbox sweeper, which re-publishes unprocessed rows.
+`record_event` adds each new row to its unit of work's outbox (`uow.outbox`); once the transaction
+commits, the unit of work hands the whole batch to the app's `Publisher`, which appends it to the event
+stream in one pipelined round trip. A crash between commit and append is repaired by the outbox sweeper,
+which re-publishes unprocessed rows. A rolled-back transaction publishes nothing.
 
-Committed listeners (the real-time layer and the board cache install one) get the same batch after commit,
-so no feature service needs to know about sockets or caches. A listener belongs to the event loop it was
-added on: its Redis pools and queues are bound to that loop, so a commit made on another loop of the same
-process (another app in another thread: tests, an embedded server) must not run it there.
+Committed listeners (the real-time layer and the board cache add one to their app's publisher) get the
+same batch after commit, so no feature service needs to know about sockets or caches. A publisher
+belongs to one app (`app.state.publisher`), hence to the event loop that app runs on: a listener's Redis
+pools and queues are bound to that loop, and commits made by another app (another thread: tests, an
+embedded server) never reach it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -23,47 +24,34 @@ from magictask.kit.failpoints import crash_if
 
 log = logging.getLogger(__name__)
 
-STREAM_SLOT = "event_stream"
-PENDING_SLOT = "pending_events"
-
 CommittedListener = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
-_listeners: list[tuple[asyncio.AbstractEventLoop, CommittedListener]] = []
 
 
-def add_committed_listener(listener: CommittedListener) -> None:
-    """Call `listener` after every commit made on the running event loop (call from async code)."""
-    entry = (asyncio.get_running_loop(), listener)
-    if entry not in _listeners:
-        _listeners.append(entry)
+class Publisher:
+    """Where one app's committed events go: the event stream, then the committed listeners."""
 
+    def __init__(self, stream: EventStream | None) -> None:
+        self.stream = stream
+        self._listeners: list[CommittedListener] = []
 
-def remove_committed_listener(listener: CommittedListener) -> None:
-    _listeners[:] = [entry for entry in _listeners if entry[1] != listener]
+    def add_listener(self, listener: CommittedListener) -> None:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
 
+    def remove_listener(self, listener: CommittedListener) -> None:
+        self._listeners[:] = [entry for entry in self._listeners if entry != listener]
 
-def attach_stream(uow: UnitOfWork, stream: EventStream | None) -> None:
-    uow.scratch[STREAM_SLOT] = stream
-
-
-def publish_after_commit(uow: UnitOfWork, event: Event) -> None:
-    pending: list[Event] | None = uow.scratch.get(PENDING_SLOT)
-    if pending is None:
-        pending = uow.scratch[PENDING_SLOT] = []
-        stream: EventStream | None = uow.scratch.get(STREAM_SLOT)
-
-        async def append() -> None:
-            crash_if("crash_after_commit")
-            if stream is not None:
-                await stream.append_events(pending)
-
-        async def notify_listeners() -> None:
-            loop = asyncio.get_running_loop()
-            for listener in [listener for owner, listener in _listeners if owner is loop]:
-                try:
-                    await listener(uow, pending)
-                except Exception:
-                    log.exception("committed-event listener failed")
-
-        uow.after_commit(append)
-        uow.after_commit(notify_listeners)
-    pending.append(event)
+    async def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
+        """Called by the unit of work once `events` are durable."""
+        crash_if("crash_after_commit")
+        if self.stream is not None:
+            try:
+                await self.stream.append_events(events)
+            except Exception:
+                # The listeners still run: the sweeper appends these events later, sockets need not wait.
+                log.exception("appending committed events to the stream failed")
+        for listener in list(self._listeners):
+            try:
+                await listener(uow, events)
+            except Exception:
+                log.exception("committed-event listener failed")

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from magictask.db import UnitOfWork
-from magictask.events import publisher
 from magictask.events.models import Event
 from magictask.events.types import ALL
 
@@ -24,7 +23,7 @@ async def record_event(
     task_id: uuid.UUID | None = None,
     mutation_id: str | None = None,
 ) -> Event:
-    """Add the event row to this transaction; once it commits, hand it to the publisher."""
+    """Add the event row to this transaction and its outbox; once it commits, the unit of work publishes it."""
     assert type in ALL, f"unknown event type {type}"
     event = Event(
         type=type,
@@ -39,5 +38,5 @@ async def record_event(
     )
     uow.session.add(event)
     await uow.session.flush()
-    publisher.publish_after_commit(uow, event)
+    uow.outbox.append(event)
     return event

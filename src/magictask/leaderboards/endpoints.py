@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import Uow
-from magictask.events import publisher
 from magictask.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from magictask.kit.routing import TransactionalRoute
 from magictask.leaderboards import service
@@ -29,11 +28,11 @@ async def board_cache_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.redis, app.state.read_db, max_rows=app.state.settings.leaderboard_cache_max_members
     )
     app.state.board_cache = cache
-    publisher.add_committed_listener(cache.on_committed)
+    app.state.publisher.add_listener(cache.on_committed)
     try:
         yield
     finally:
-        publisher.remove_committed_listener(cache.on_committed)
+        app.state.publisher.remove_listener(cache.on_committed)
 
 
 async def get_board_cache(request: Request) -> BoardCache:

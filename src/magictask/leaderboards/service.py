@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
-from magictask.kit.errors import Conflict, Invalid, NotFound
-from magictask.kit.pagination import decode_cursor, encode_cursor
+from magictask.kit.cursors import offset_cursor, read_offset
+from magictask.kit.errors import Conflict, NotFound
 from magictask.kit.time import utcnow
 from magictask.leaderboards import repository
 from magictask.leaderboards.cache import BoardCache
@@ -34,16 +34,6 @@ def check_gamification_enabled(context: repository.BoardContext) -> None:
             "Gamification is switched off in this workspace: no XP, levels or leaderboards",
             extra={"gamification_enabled": False},
         )
-
-
-def _offset(cursor: str | None) -> int:
-    values = decode_cursor(cursor)
-    if values is None:
-        return 0
-    offset = values.get("o")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise Invalid("cursor is not valid", field="cursor")
-    return offset
 
 
 async def get_leaderboard(
@@ -67,7 +57,7 @@ async def get_leaderboard(
     check_gamification_enabled(context)
     if team_id is not None and context.team_workspace_id != workspace_id:
         raise NotFound("Team not found")
-    offset = _offset(cursor)
+    offset = read_offset(cursor, key="o")
     bounds = window_bounds(window, context.timezone, now or utcnow())
     # The token and the ledger head are read before the list could be filled or the live rows fetched:
     # see `leaderboards.cache` and `leaderboards.live`.
@@ -121,7 +111,7 @@ async def get_leaderboard(
         computed_at=ranking.computed_at,
         total=board.total,
         items=[entry(r) for r in board.page],
-        next_cursor=encode_cursor({"o": offset + limit}) if more else None,
+        next_cursor=offset_cursor(offset + limit, key="o") if more else None,
         me=entry(board.me) if board.me is not None else None,
         around_me=[entry(r) for r in board.around_me],
     )

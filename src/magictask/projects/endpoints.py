@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
-from magictask.kit.pagination import Page, PageParams, encode_cursor, page_params
+from magictask.kit.cursors import offset_cursor, read_offset
+from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.projects import service
 from magictask.projects.schemas import (
@@ -43,9 +44,9 @@ async def list_projects(
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[ProjectOut]:
     """The workspace's projects by name, each with its ordered columns."""
-    offset = service.read_offset(page.cursor)
+    offset = read_offset(page.cursor)
     items, more = await service.list_projects(uow, user, workspace_id, offset=offset, limit=page.limit)
-    next_cursor = encode_cursor({"offset": offset + len(items)}) if more else None
+    next_cursor = offset_cursor(offset + len(items)) if more else None
     return Page[ProjectOut](items=items, next_cursor=next_cursor)
 
 

@@ -18,8 +18,7 @@ from magictask.accounts.models import User
 from magictask.db import UnitOfWork
 from magictask.events import types as ev
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, Invalid, NotFound
-from magictask.kit.pagination import decode_cursor
+from magictask.kit.errors import Conflict, Invalid
 from magictask.projects import repository as repo
 from magictask.projects.models import DEFAULT_STATUSES, Project, ProjectStatus
 from magictask.projects.schemas import (
@@ -32,21 +31,15 @@ from magictask.projects.schemas import (
     StatusOut,
     StatusUpdate,
 )
-from magictask.workspaces.access import check_role, require_member, require_role
-from magictask.workspaces.models import WorkspaceMember
+from magictask.workspaces.access import (
+    check_role,
+    require_member,
+    require_project,
+    require_role,
+    require_status,
+)
 
 DONE = "done"
-
-
-def read_offset(cursor: str | None) -> int:
-    """The offset an offset cursor (`{"offset": n}`) carries; 0 without one."""
-    values = decode_cursor(cursor)
-    if values is None:
-        return 0
-    offset = values.get("offset")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise Invalid("cursor is not valid", field="cursor")
-    return offset
 
 
 # --- views -------------------------------------------------------------------------------------------
@@ -67,36 +60,6 @@ def project_view(project: Project, statuses: list[ProjectStatus]) -> ProjectOut:
 
 
 # --- access ------------------------------------------------------------------------------------------
-
-
-async def load_project_as_member(
-    uow: UnitOfWork, project_id: uuid.UUID, user: User, *, lock: bool = False
-) -> tuple[Project, WorkspaceMember]:
-    """The project if the user belongs to its workspace (404 otherwise), optionally row-locked."""
-    project = await repo.get_project(uow.session, project_id)
-    if project is None:
-        raise NotFound("Project not found")
-    member = await require_member(uow.session, project.workspace_id, user.id, what="project")
-    if lock:
-        project = await repo.get_project(uow.session, project_id, for_update=True)
-        if project is None:  # deleted while we looked
-            raise NotFound("Project not found")
-    return project, member
-
-
-async def load_status_as_member(
-    uow: UnitOfWork, status_id: uuid.UUID, user: User
-) -> tuple[ProjectStatus, Project]:
-    """The column and its project, row-locking the project: every column change is serialised per project."""
-    found = await repo.get_status_with_project(uow.session, status_id)
-    if found is None:
-        raise NotFound("Status not found")
-    status, project = found
-    await require_member(uow.session, project.workspace_id, user.id, what="status")
-    locked = await repo.get_project(uow.session, project.id, for_update=True)
-    if locked is None:
-        raise NotFound("Status not found")
-    return status, locked
 
 
 # --- projects ----------------------------------------------------------------------------------------
@@ -180,14 +143,14 @@ async def list_projects(
 
 
 async def get_project(uow: UnitOfWork, user: User, project_id: uuid.UUID) -> ProjectOut:
-    project, _ = await load_project_as_member(uow, project_id, user)
+    project, _ = await require_project(uow.session, project_id, user.id)
     return project_view(project, await repo.list_statuses(uow.session, project.id))
 
 
 async def update_project(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: ProjectUpdate, mutation_id: str | None
 ) -> ProjectOut:
-    project, member = await load_project_as_member(uow, project_id, user, lock=True)
+    project, member = await require_project(uow.session, project_id, user.id, lock=True)
     changes: dict[str, dict[str, Any]] = {}
     fields: list[str] = []
     for name in ("name", "key", "description"):
@@ -219,7 +182,7 @@ async def update_project(
 
 
 async def delete_project(uow: UnitOfWork, user: User, project_id: uuid.UUID, mutation_id: str | None) -> None:
-    project, member = await load_project_as_member(uow, project_id, user, lock=True)
+    project, member = await require_project(uow.session, project_id, user.id, lock=True)
     check_role(member, "admin", "delete a project")
     task_count = await repo.count_tasks_in_project(uow.session, project.id)
     # The database cascades to the project's columns and tasks (and their comments and reactions).
@@ -255,14 +218,14 @@ def _renumber(statuses: list[ProjectStatus]) -> None:
 
 
 async def list_statuses(uow: UnitOfWork, user: User, project_id: uuid.UUID) -> list[StatusOut]:
-    project, _ = await load_project_as_member(uow, project_id, user)
+    project, _ = await require_project(uow.session, project_id, user.id)
     return [StatusOut.model_validate(s) for s in await repo.list_statuses(uow.session, project.id)]
 
 
 async def create_status(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: StatusCreate, mutation_id: str | None
 ) -> StatusOut:
-    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    project, _ = await require_project(uow.session, project_id, user.id, lock=True)
     statuses = await repo.list_statuses(uow.session, project.id)
     if len(statuses) >= MAX_STATUSES:
         raise Conflict(f"A project has at most {MAX_STATUSES} columns", code="too_many_statuses")
@@ -289,7 +252,7 @@ async def create_status(
 async def update_status(
     uow: UnitOfWork, user: User, status_id: uuid.UUID, data: StatusUpdate, mutation_id: str | None
 ) -> StatusOut:
-    status, project = await load_status_as_member(uow, status_id, user)
+    status, project = await require_status(uow.session, status_id, user.id)
     statuses = await repo.list_statuses(uow.session, project.id)
     changes: dict[str, dict[str, Any]] = {}
     if data.name is not None and data.name != status.name:
@@ -331,7 +294,7 @@ def _check_done_boundary_change(statuses: list[ProjectStatus], status: ProjectSt
 async def delete_status(
     uow: UnitOfWork, user: User, status_id: uuid.UUID, move_to: uuid.UUID | None, mutation_id: str | None
 ) -> None:
-    status, project = await load_status_as_member(uow, status_id, user)
+    status, project = await require_status(uow.session, status_id, user.id)
     await require_role(uow.session, project.workspace_id, user.id, "admin", "delete a column")
     statuses = await repo.list_statuses(uow.session, project.id)
     _check_done_boundary_change(statuses, status)
@@ -378,7 +341,7 @@ async def delete_status(
 async def reorder_statuses(
     uow: UnitOfWork, user: User, project_id: uuid.UUID, data: StatusOrder, mutation_id: str | None
 ) -> list[StatusOut]:
-    project, _ = await load_project_as_member(uow, project_id, user, lock=True)
+    project, _ = await require_project(uow.session, project_id, user.id, lock=True)
     statuses = await repo.list_statuses(uow.session, project.id)
     by_id = {s.id: s for s in statuses}
     if len(data.status_ids) != len(set(data.status_ids)) or set(data.status_ids) != set(by_id):

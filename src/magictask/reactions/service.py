@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
-from magictask.comments import repository as comments_repository
-from magictask.comments.service import require_visible_comment, require_visible_task
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
+from magictask.kit.cursors import offset_cursor, read_offset
 from magictask.kit.errors import Invalid, NotFound
-from magictask.kit.pagination import PageParams, encode_cursor
-from magictask.projects.service import read_offset
+from magictask.kit.pagination import PageParams
 from magictask.reactions import repository
 from magictask.reactions.models import Reaction
 from magictask.reactions.schemas import ReactionGroup, ReactionOut, TargetType
+from magictask.tasks import repository as tasks_repository
+from magictask.workspaces.access import require_comment, require_task
 
 # Abuse limits (docs/SECURITY.md): one person cannot paint a task with every emoji there is, and a target's
 # reaction list stays a screenful.
@@ -45,10 +45,10 @@ async def resolve_target(
 ) -> Target:
     """The target if the caller can see it (404 otherwise). `lock` keeps it from being deleted meanwhile."""
     if target_type == "task":
-        task, _ = await require_visible_task(session, target_id, user.id, lock=lock)
+        task, _ = await require_task(session, target_id, user.id, lock="key_share" if lock else None)
         return Target("task", task.id, task.workspace_id, task.project_id, task.id, task.created_by)
-    comment, _ = await require_visible_comment(session, target_id, user.id, key_share=lock)
-    parent = await comments_repository.get_task(session, comment.task_id)
+    comment, _ = await require_comment(session, target_id, user.id, lock="key_share" if lock else None)
+    parent = await tasks_repository.get_task(session, comment.task_id)
     if parent is None:
         raise NotFound("Comment not found")
     return Target(
@@ -187,5 +187,5 @@ async def list_reactions(
         ReactionGroup(emoji=g.emoji, count=g.count, user_ids=g.first_user_ids, reacted_by_me=g.reacted_by_me)
         for g in rows[: page.limit]
     ]
-    next_cursor = encode_cursor({"offset": offset + page.limit}) if len(rows) > page.limit else None
+    next_cursor = offset_cursor(offset + page.limit) if len(rows) > page.limit else None
     return groups, next_cursor

@@ -29,7 +29,7 @@ def create_asgi_app(settings: Settings | None = None, rt: RealtimeSettings | Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with inner(app) as state:
-            await realtime.start(app.state.sessionmaker, app.state.redis)
+            await realtime.start(app.state.sessionmaker, app.state.redis, app.state.publisher)
             try:
                 yield state
             finally:

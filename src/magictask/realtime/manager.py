@@ -18,9 +18,7 @@ hardened against the failure modes its users have hit in production.
 A second channel (`<channel>:control`) carries membership changes: the instance holding a user's
 sockets moves them in or out of a workspace's rooms the moment the change commits anywhere.
 
-The room bookkeeping is also indexed by socket, so a disconnect costs O(rooms of that socket) instead of
-a scan of every room in the process (the stock manager scans them all, which at 15,000 sockets makes a
-mass disconnect quadratic).
+Its room bookkeeping is also indexed by socket (`socket_rooms.SocketIndexedRooms`).
 """
 
 from __future__ import annotations
@@ -40,6 +38,8 @@ from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from socketio import packet as sio_packet
+
+from magictask.realtime.socket_rooms import SocketIndexedRooms
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class SubscriptionLost(Exception):
     """The subscribed connection stopped answering."""
 
 
-class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class ResilientRedisManager(SocketIndexedRooms, socketio.AsyncRedisManager):  # type: ignore[misc]
     name = "magictask-redis"
 
     def __init__(
@@ -105,7 +105,6 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._subscribed = asyncio.Event()
         self.subscriptions = 0  # successful subscribes since start (the first one included)
         self._sub_client: Redis | None = None
-        self._sid_rooms: dict[tuple[str, str], set[Any]] = {}
 
     # ---- publishing -----------------------------------------------------------------------------
 
@@ -379,33 +378,3 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             async with asyncio.timeout(within):
                 await self._subscribed.wait()
         return self.is_subscribed
-
-    # ---- room bookkeeping indexed by socket ---------------------------------------------------------
-
-    def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
-        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        self._sid_rooms.setdefault((namespace, sid), set()).add(room)
-
-    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
-        super().basic_leave_room(sid, namespace, room)
-        rooms = self._sid_rooms.get((namespace, sid))
-        if rooms is not None:
-            rooms.discard(room)
-            if not rooms:
-                del self._sid_rooms[(namespace, sid)]
-
-    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
-        rooms = self._sid_rooms.pop((namespace, sid), set())
-        for room in rooms:
-            super().basic_leave_room(sid, namespace, room)
-        if sid in self.callbacks:
-            del self.callbacks[sid]
-        for pending in (self.pending_connect, self.pending_disconnect):
-            waiting = pending.get(namespace)
-            if waiting is not None and sid in waiting:
-                waiting.remove(sid)
-                if not waiting:
-                    del pending[namespace]
-
-    def get_rooms(self, sid: str, namespace: str) -> list[Any]:
-        return [r for r in self._sid_rooms.get((namespace, sid), ()) if r is not None]

@@ -16,21 +16,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import socketio
 from redis.asyncio import Redis
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magictask.config import Settings
 from magictask.db import UnitOfWork
-from magictask.events import publisher
 from magictask.events.models import Event
+from magictask.events.publisher import Publisher
 from magictask.realtime.auth import Authenticator, credentials, still_valid, visible_workspace
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.engine import LeanSocketIOServer
@@ -38,7 +35,8 @@ from magictask.realtime.limits import SocketLimits, client_ip
 from magictask.realtime.manager import ResilientRedisManager
 from magictask.realtime.presence import MAX_LISTED, PresenceStore
 from magictask.realtime.rooms import ViewKind, parse_view, user_room, view_room, workspace_room
-from magictask.realtime.routing import CommittedEvent, MembershipChange, Plan, now_iso, plan_for
+from magictask.realtime.routing import MembershipChange, Plan, now_iso, plan_for
+from magictask.realtime.snapshot import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +80,7 @@ class Realtime:
         self.sessions: dict[str, SocketSession] = {}
         self.limits = SocketLimits(self.rt)
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._publisher: Publisher | None = None
         self._authenticator: Authenticator | None = None
         self._presence: PresenceStore | None = None
         self._queue: asyncio.Queue[Plan] = asyncio.Queue(QUEUE_LIMIT)
@@ -94,7 +93,10 @@ class Realtime:
 
     # ---- life cycle ------------------------------------------------------------------------------
 
-    async def start(self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis) -> None:
+    async def start(
+        self, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, publisher: Publisher
+    ) -> None:
+        self._publisher = publisher
         self._sessionmaker = sessionmaker
         self._authenticator = Authenticator(sessionmaker, self.rt.connect_concurrency)
         self._presence = PresenceStore(redis, self.rt.presence_ttl)
@@ -105,12 +107,13 @@ class Realtime:
             asyncio.create_task(self._refresh_presence(), name="realtime-presence"),
             asyncio.create_task(self._recheck_tokens(), name="realtime-token-recheck"),
         ]
-        publisher.add_committed_listener(self.on_committed)
+        publisher.add_listener(self.on_committed)
         if not await self.manager.wait_subscribed(5.0):
             log.error("not yet subscribed to the Socket.IO channel; retrying in the background")
 
     async def stop(self) -> None:
-        publisher.remove_committed_listener(self.on_committed)
+        if self._publisher is not None:
+            self._publisher.remove_listener(self.on_committed)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), 2)
         thread = getattr(self.manager, "thread", None)
@@ -378,33 +381,3 @@ class Realtime:
 
 def _as_dict(change: MembershipChange) -> dict[str, str]:
     return {"user_id": change.user_id, "workspace_id": change.workspace_id}
-
-
-def _str(value: uuid.UUID | str | None) -> str | None:
-    return str(value) if value is not None else None
-
-
-def snapshot(event: Event) -> CommittedEvent:
-    """Read only what is already loaded: this runs after commit and must not touch the database."""
-    loaded = sa_inspect(event).dict
-    created_at = loaded.get("created_at")
-    return CommittedEvent(
-        id=event.id,
-        type=event.type,
-        actor_id=_str(event.actor_id),
-        workspace_id=_str(event.workspace_id),
-        project_id=_str(event.project_id),
-        task_id=_str(event.task_id),
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        payload=event.payload or {},
-        mutation_id=event.mutation_id,
-        version=_version_of(event),
-        at=created_at.isoformat() if isinstance(created_at, datetime) else now_iso(),
-    )
-
-
-def _version_of(event: Event) -> int | None:
-    """The changed entity's version, where its feature records one in the payload (tasks do)."""
-    version = (event.payload or {}).get("version")
-    return version if isinstance(version, int) and not isinstance(version, bool) else None

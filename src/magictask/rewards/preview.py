@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.accounts.models import User
-from magictask.kit.errors import Conflict, NotFound
+from magictask.kit.errors import Conflict
 from magictask.kit.time import utcnow
 from magictask.rewards import repository as repo
 from magictask.rewards.schemas import PreviewAward, XpPreview
@@ -22,7 +22,7 @@ from magictask.rewards.scoring.rules import recipients
 from magictask.rewards.service import facts_for, load_task_awards, load_weights, player_of
 from magictask.tasks import repository as tasks_repo
 from magictask.tasks.completion import completion_payload
-from magictask.workspaces.access import require_member
+from magictask.workspaces.access import require_task
 from magictask.workspaces.models import Workspace
 
 
@@ -36,10 +36,7 @@ class _PreviewEvent:
 async def preview_completion(
     session: AsyncSession, user: User, task_id: uuid.UUID, now: datetime | None = None
 ) -> XpPreview:
-    task = await tasks_repo.get_task(session, task_id)
-    if task is None:
-        raise NotFound("Task not found")
-    await require_member(session, task.workspace_id, user.id, what="task")
+    task, _ = await require_task(session, task_id, user.id)
     workspace = await session.get(Workspace, task.workspace_id)
     if workspace is None or not workspace.gamification_enabled:
         raise Conflict("Gamification is switched off in this workspace", code="gamification_disabled")

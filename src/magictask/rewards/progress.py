@@ -13,8 +13,9 @@ from magictask.corrections.service import Review, reviews_for
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
-from magictask.kit.errors import Conflict, Invalid, NotFound
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
+from magictask.kit.cursors import before_cursor, read_before
+from magictask.kit.errors import Conflict, NotFound
+from magictask.kit.pagination import Page, PageParams
 from magictask.kit.time import utcnow
 from magictask.rewards import repository as repo
 from magictask.rewards.models import WorkspaceScoring
@@ -65,11 +66,9 @@ async def xp_history(
     session: AsyncSession, viewer: User, user_id: uuid.UUID, page: PageParams
 ) -> Page[LedgerItem]:
     shared = await check_can_view(session, viewer, user_id)
-    cursor = decode_cursor(page.cursor)
-    before = cursor.get("before") if cursor else None
-    if before is not None and (not isinstance(before, int) or isinstance(before, bool)):
-        raise Invalid("cursor is not valid", field="cursor")
-    query = repo.ledger_page_query(user_id, shared, viewer.id == user_id, before).limit(page.limit + 1)
+    query = repo.ledger_page_query(user_id, shared, viewer.id == user_id, read_before(page.cursor)).limit(
+        page.limit + 1
+    )
     rows = list(await session.scalars(query))
     reviews = await reviews_for(session, viewer.id, rows[: page.limit])
     items = []
@@ -95,7 +94,7 @@ async def xp_history(
                 flags=review.flags,
             )
         )
-    next_cursor = encode_cursor({"before": rows[page.limit - 1].id}) if len(rows) > page.limit else None
+    next_cursor = before_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
+from magictask.kit.cursors import offset_cursor, read_offset
 from magictask.kit.errors import Invalid
 from magictask.kit.json_response import json_response
-from magictask.kit.pagination import Page, PageParams, encode_cursor, page_params
+from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
-from magictask.projects.service import read_offset
 from magictask.tasks import reads, service
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import (
@@ -125,7 +125,7 @@ async def list_tasks(
     items, more = await reads.read_task_page(
         uow.session, user.id, project_id, filters, sort=sort, offset=offset, limit=page.limit
     )
-    next_cursor = encode_cursor({"offset": offset + len(items)}) if more else None
+    next_cursor = offset_cursor(offset + len(items)) if more else None
     return json_response({"items": items, "next_cursor": next_cursor})
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import String, and_, case, cast, delete, exists, func, insert, l
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from magictask.kit.rowlock import RowLock, with_row_lock
 from magictask.projects.models import Project, ProjectStatus
 from magictask.tasks.models import Task, TaskAssignee
 from magictask.tasks.schemas import PRIORITY_RANK
@@ -20,12 +21,8 @@ from magictask.workspaces.models import WorkspaceMember
 POSITION_STEP = 1.0
 
 
-async def get_task(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
-    stmt = select(Task).where(Task.id == task_id)
-    if for_update:
-        # Re-read the row under the lock: the version compared must be the latest committed one.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return await session.scalar(stmt)
+async def get_task(session: AsyncSession, task_id: uuid.UUID, *, lock: RowLock | None = None) -> Task | None:
+    return await session.scalar(with_row_lock(select(Task).where(Task.id == task_id), lock))
 
 
 async def get_task_in_project(

@@ -1,5 +1,9 @@
-"""Tenant checks. Anything outside the caller's workspaces is 404 (never reveal existence);
-role limits inside a workspace the caller belongs to are 403.
+"""Tenant checks: "fetch and authorise", one guard per resource kind, used by every feature.
+
+Every resource lives in one workspace, so each guard loads the resource and checks the caller's membership
+of its workspace: `require_member` (a workspace), `require_project`, `require_status` (a project's column),
+`require_task`, `require_comment`, `require_team`. Anything outside the caller's workspaces is 404 (never reveal
+existence); role limits inside a workspace the caller belongs to are 403 (`check_role`, `require_role`).
 
 Guests (docs/SECURITY.md, "Permission matrix") read the whole workspace, comment and react, and change
 nothing else. That is enforced here, once, rather than in every service: each API request records whether
@@ -17,8 +21,16 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from magictask.comments import repository as comments_repo
+from magictask.comments.models import Comment
 from magictask.kit.errors import Forbidden, NotFound
-from magictask.workspaces.models import WorkspaceMember
+from magictask.kit.rowlock import RowLock
+from magictask.projects import repository as projects_repo
+from magictask.projects.models import Project, ProjectStatus
+from magictask.tasks import repository as tasks_repo
+from magictask.tasks.models import Task
+from magictask.workspaces import repository as workspaces_repo
+from magictask.workspaces.models import Team, WorkspaceMember
 
 ROLE_RANK = {"guest": -1, "member": 0, "admin": 1, "owner": 2}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -75,3 +87,76 @@ async def require_role(
     member = await require_member(session, workspace_id, user_id)
     check_role(member, minimum, action)
     return member
+
+
+async def require_project(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Project, WorkspaceMember]:
+    """The project and the caller's membership of its workspace. With `lock`, the project row is locked
+    (FOR UPDATE) once membership is known: an outsider never holds a lock others would wait on."""
+    project = await projects_repo.get_project(session, project_id)
+    if project is None:
+        raise NotFound("Project not found")
+    member = await require_member(session, project.workspace_id, user_id, what="project")
+    if lock:
+        project = await projects_repo.get_project(session, project_id, for_update=True)
+        if project is None:  # deleted while we looked
+            raise NotFound("Project not found")
+    return project, member
+
+
+async def require_status(
+    session: AsyncSession, status_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[ProjectStatus, Project]:
+    """The column and its project, row-locking the project: every column change is serialised per project."""
+    found = await projects_repo.get_status_with_project(session, status_id)
+    if found is None:
+        raise NotFound("Status not found")
+    status, project = found
+    await require_member(session, project.workspace_id, user_id, what="status")
+    locked = await projects_repo.get_project(session, project.id, for_update=True)
+    if locked is None:
+        raise NotFound("Status not found")
+    return status, locked
+
+
+async def require_task(
+    session: AsyncSession, task_id: uuid.UUID, user_id: uuid.UUID, *, lock: RowLock | None = None
+) -> tuple[Task, WorkspaceMember]:
+    """The task and the caller's membership of its workspace.
+
+    `lock="update"` (editing the task) locks and re-reads the row after the membership check, so the version
+    check and the write are atomic and an outsider never blocks a writer. `lock="key_share"` (adding a
+    comment or a reaction) only keeps the task from being deleted meanwhile; it blocks no edit, so it is
+    taken by the first read and costs no extra statement."""
+    task = await tasks_repo.get_task(session, task_id, lock="key_share" if lock == "key_share" else None)
+    if task is None:
+        raise NotFound("Task not found")
+    member = await require_member(session, task.workspace_id, user_id, what="task")
+    if lock == "update":
+        task = await tasks_repo.get_task(session, task_id, lock="update")
+        if task is None:  # deleted while we looked
+            raise NotFound("Task not found")
+    return task, member
+
+
+async def require_comment(
+    session: AsyncSession, comment_id: uuid.UUID, user_id: uuid.UUID, *, lock: RowLock | None = None
+) -> tuple[Comment, WorkspaceMember]:
+    """The comment and the caller's membership of its workspace, the row locked by the read if asked."""
+    comment = await comments_repo.get_comment(session, comment_id, lock=lock)
+    if comment is None:
+        raise NotFound("Comment not found")
+    member = await require_member(session, comment.workspace_id, user_id, what="comment")
+    return comment, member
+
+
+async def require_team(
+    session: AsyncSession, team_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Team, WorkspaceMember]:
+    """The team and the caller's membership of its workspace."""
+    team = await workspaces_repo.find_team(session, team_id)
+    if team is None:
+        raise NotFound("Team not found")
+    member = await require_member(session, team.workspace_id, user_id, what="team")
+    return team, member

@@ -11,7 +11,7 @@ from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
-from magictask.workspaces import service
+from magictask.workspaces import invites, members, service, teams
 from magictask.workspaces.access import guests_may_write
 from magictask.workspaces.models import Team
 from magictask.workspaces.schemas import (
@@ -83,7 +83,7 @@ async def delete_workspace(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow)
 
 @router.get("/workspaces/{workspace_id}/members", response_model=Page[MemberOut])
 async def list_members(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow, page: Paging) -> Page[MemberOut]:
-    return await service.list_members(uow, user, workspace_id, page)
+    return await members.list_members(uow, user, workspace_id, page)
 
 
 @router.patch("/workspaces/{workspace_id}/members/{user_id}", response_model=MemberOut)
@@ -96,7 +96,7 @@ async def change_member_role(
     mutation_id: MutationId,
 ) -> MemberOut:
     """Change a member's role (admin or owner; only an owner grants or revokes owner)."""
-    return await service.change_member_role(uow, user, workspace_id, user_id, data.role, mutation_id)
+    return await members.change_member_role(uow, user, workspace_id, user_id, data.role, mutation_id)
 
 
 @router.delete(
@@ -109,7 +109,7 @@ async def remove_member(
     workspace_id: uuid.UUID, user_id: uuid.UUID, user: CurrentUser, uow: Uow, mutation_id: MutationId
 ) -> Response:
     """Remove a member (admin or owner), or leave (your own user id)."""
-    await service.remove_member(uow, user, workspace_id, user_id, mutation_id)
+    await members.remove_member(uow, user, workspace_id, user_id, mutation_id)
     return _no_content()
 
 
@@ -123,13 +123,13 @@ async def create_invite(
     workspace_id: uuid.UUID, data: InviteCreate, user: CurrentUser, uow: Uow
 ) -> InviteCreated:
     """Invite someone by email (admin or owner). The token is in this response only; valid 7 days."""
-    return await service.create_invite(uow, user, workspace_id, data)
+    return await invites.create_invite(uow, user, workspace_id, data)
 
 
 @router.get("/workspaces/{workspace_id}/invites", response_model=Page[InviteOut])
 async def list_invites(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow, page: Paging) -> Page[InviteOut]:
     """Pending invites, newest first (admin or owner)."""
-    return await service.list_invites(uow, user, workspace_id, page)
+    return await invites.list_invites(uow, user, workspace_id, page)
 
 
 @router.delete(
@@ -140,14 +140,14 @@ async def list_invites(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow, pag
 async def revoke_invite(
     workspace_id: uuid.UUID, invite_id: uuid.UUID, user: CurrentUser, uow: Uow
 ) -> Response:
-    await service.revoke_invite(uow, user, workspace_id, invite_id)
+    await invites.revoke_invite(uow, user, workspace_id, invite_id)
     return _no_content()
 
 
 @router.get("/invites/{token}", response_model=InvitePreview)
 async def preview_invite(token: InviteToken, user: CurrentUser, uow: Uow) -> InvitePreview:
     """The workspace and inviter behind an invite link, for an accept screen."""
-    return await service.preview_invite(uow, user, token)
+    return await invites.preview_invite(uow, user, token)
 
 
 @router.post(
@@ -162,7 +162,7 @@ async def accept_invite(
     token: InviteToken, user: CurrentUser, uow: Uow, mutation_id: MutationId
 ) -> InviteAccepted:
     """Join the workspace; the caller's email must be the invited one. Accepting twice is harmless."""
-    return await service.accept_invite(uow, user, token, mutation_id)
+    return await invites.accept_invite(uow, user, token, mutation_id)
 
 
 # ---- teams ------------------------------------------------------------------------------------------
@@ -170,27 +170,27 @@ async def accept_invite(
 
 @router.post("/workspaces/{workspace_id}/teams", status_code=status.HTTP_201_CREATED, response_model=TeamOut)
 async def create_team(workspace_id: uuid.UUID, data: TeamCreate, user: CurrentUser, uow: Uow) -> Team:
-    return await service.create_team(uow, user, workspace_id, data)
+    return await teams.create_team(uow, user, workspace_id, data)
 
 
 @router.get("/workspaces/{workspace_id}/teams", response_model=Page[TeamOut])
 async def list_teams(workspace_id: uuid.UUID, user: CurrentUser, uow: Uow, page: Paging) -> Page[TeamOut]:
-    return await service.list_teams(uow, user, workspace_id, page)
+    return await teams.list_teams(uow, user, workspace_id, page)
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut)
 async def get_team(team_id: uuid.UUID, user: CurrentUser, uow: Uow) -> Team:
-    return await service.get_team(uow, user, team_id)
+    return await teams.get_team(uow, user, team_id)
 
 
 @router.patch("/teams/{team_id}", response_model=TeamOut)
 async def update_team(team_id: uuid.UUID, data: TeamPatch, user: CurrentUser, uow: Uow) -> Team:
-    return await service.update_team(uow, user, team_id, data)
+    return await teams.update_team(uow, user, team_id, data)
 
 
 @router.delete("/teams/{team_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_team(team_id: uuid.UUID, user: CurrentUser, uow: Uow) -> Response:
-    await service.delete_team(uow, user, team_id)
+    await teams.delete_team(uow, user, team_id)
     return _no_content()
 
 
@@ -198,7 +198,7 @@ async def delete_team(team_id: uuid.UUID, user: CurrentUser, uow: Uow) -> Respon
 async def list_team_members(
     team_id: uuid.UUID, user: CurrentUser, uow: Uow, page: Paging
 ) -> Page[TeamMemberOut]:
-    return await service.list_team_members(uow, user, team_id, page)
+    return await teams.list_team_members(uow, user, team_id, page)
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamMemberOut)
@@ -206,12 +206,12 @@ async def add_team_member(
     team_id: uuid.UUID, user_id: uuid.UUID, user: CurrentUser, uow: Uow
 ) -> TeamMemberOut:
     """Add a workspace member to the team (admin or owner); adding twice is harmless."""
-    return await service.add_team_member(uow, user, team_id, user_id)
+    return await teams.add_team_member(uow, user, team_id, user_id)
 
 
 @router.delete(
     "/teams/{team_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
 )
 async def remove_team_member(team_id: uuid.UUID, user_id: uuid.UUID, user: CurrentUser, uow: Uow) -> Response:
-    await service.remove_team_member(uow, user, team_id, user_id)
+    await teams.remove_team_member(uow, user, team_id, user_id)
     return _no_content()

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from magictask.accounts.dependencies import CurrentUser
+from magictask.activity import service
+from magictask.activity.schemas import ActivityItem
 from magictask.deps import Uow
-from magictask.events import activity
-from magictask.events.schemas import ActivityItem
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 
@@ -29,7 +29,7 @@ async def workspace_activity(
     ] = None,
 ) -> Page[ActivityItem]:
     """Who did what in the workspace, newest first."""
-    return await activity.workspace_activity(uow, user, workspace_id, params, types)
+    return await service.workspace_activity(uow, user, workspace_id, params, types)
 
 
 @router.get("/tasks/{task_id}/activity", response_model=Page[ActivityItem])
@@ -37,4 +37,4 @@ async def task_activity(
     task_id: uuid.UUID, uow: Uow, user: CurrentUser, params: Annotated[PageParams, Depends(page_params)]
 ) -> Page[ActivityItem]:
     """Everything that happened to one task (its comments and reactions included), newest first."""
-    return await activity.task_activity(uow, user, task_id, params)
+    return await service.task_activity(uow, user, task_id, params)

@@ -6,28 +6,18 @@ import uuid
 from collections.abc import Sequence
 
 from magictask.accounts.models import User
+from magictask.activity import repository
+from magictask.activity.schemas import ActivityItem
 from magictask.comments.schemas import UserRef
-from magictask.comments.service import require_visible_task
 from magictask.db import UnitOfWork
-from magictask.events import repository
 from magictask.events.models import Event
-from magictask.events.schemas import ActivityItem
 from magictask.events.types import ALL
+from magictask.kit.cursors import before_cursor, read_before
 from magictask.kit.errors import Invalid
-from magictask.kit.pagination import Page, PageParams, decode_cursor, encode_cursor
-from magictask.workspaces.access import ROLE_RANK, require_member
+from magictask.kit.pagination import Page, PageParams
+from magictask.workspaces.access import ROLE_RANK, require_member, require_task
 
 MAX_TYPE_FILTERS = 25
-
-
-def _before_id(params: PageParams) -> int | None:
-    values = decode_cursor(params.cursor)
-    if values is None:
-        return None
-    before = values.get("id")
-    if not isinstance(before, int) or isinstance(before, bool) or before < 1:
-        raise Invalid("cursor is not valid", field="cursor")
-    return before
 
 
 def check_types(types: Sequence[str] | None) -> list[str] | None:
@@ -58,7 +48,7 @@ def _page(rows: list[tuple[Event, str | None]], limit: int) -> Page[ActivityItem
         for event, name in page
     ]
     return Page[ActivityItem](
-        items=items, next_cursor=encode_cursor({"id": page[-1][0].id}) if more else None
+        items=items, next_cursor=before_cursor(page[-1][0].id, key="id") if more else None
     )
 
 
@@ -70,7 +60,7 @@ async def workspace_activity(
         uow.session,
         workspace_id,
         types=check_types(types),
-        before_id=_before_id(params),
+        before_id=read_before(params.cursor, key="id"),
         limit=params.limit + 1,
         restricted_to=None if ROLE_RANK[member.role] >= ROLE_RANK["admin"] else user.id,
     )
@@ -80,8 +70,12 @@ async def workspace_activity(
 async def task_activity(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, params: PageParams
 ) -> Page[ActivityItem]:
-    task, _ = await require_visible_task(uow.session, task_id, user.id)
+    task, _ = await require_task(uow.session, task_id, user.id)
     rows = await repository.task_activity(
-        uow.session, task.workspace_id, task.id, before_id=_before_id(params), limit=params.limit + 1
+        uow.session,
+        task.workspace_id,
+        task.id,
+        before_id=read_before(params.cursor, key="id"),
+        limit=params.limit + 1,
     )
     return _page(rows, params.limit)
