@@ -29,10 +29,10 @@ from bench.realtime_bench import CHANNEL, Clients, free_port, migrated_servers, 
 async def serve_and_measure(args: argparse.Namespace, db_url: str, redis_url: str) -> None:
     import uvicorn
 
-    from magictask.cli import uvicorn_options
     from magictask.config import Settings
     from magictask.realtime.asgi import create_asgi_app
     from magictask.realtime.config import RealtimeSettings
+    from magictask.realtime.websocket import uvicorn_options
 
     if args.stack == "stock":  # python-socketio's own Engine.IO server and uvicorn's default WebSocket
         import functools

@@ -11,14 +11,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import platformdirs
 import typer
 from rich.console import Console
 
 from magictask.demo.cli import app as demo_app
-from magictask.kit.processes import Supervisor
+from magictask.kit.processes import Supervisor, exit_when_orphaned
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -231,7 +231,10 @@ def api(
     """Serve the API and real-time sockets only, one process (URLs from the environment)."""
     import uvicorn
 
+    from magictask.realtime.websocket import uvicorn_options
+
     _configure_logging()
+    exit_when_orphaned()
     server = uvicorn.Server(
         uvicorn.Config(
             "magictask.realtime.asgi:create_asgi_app",  # FastAPI with Socket.IO at /socket.io/
@@ -250,27 +253,6 @@ def api(
         sys.exit(3)  # uvicorn's STARTUP_FAILURE, as `uvicorn.run` exits
 
 
-def uvicorn_options() -> dict[str, Any]:
-    """How `magictask api` runs uvicorn (shared with the memory benchmark, so it measures the same)."""
-    from magictask.realtime.websocket import LeanWSProtocol
-
-    return {
-        "loop": "uvloop",
-        "http": "httptools",
-        # wsproto (sans-I/O, no tasks of its own) with lean queues keeps an idle connection smallest:
-        # see magictask.realtime.websocket and bench/realtime_memory.py. Socket.IO messages are small
-        # and bounded: per-message deflate would cost CPU and ~100 KB of zlib state per connection.
-        # Engine.IO's own heartbeats detect dead peers, so no WebSocket pings.
-        "ws": LeanWSProtocol,
-        "ws_per_message_deflate": False,
-        # Clients send only tiny messages (join/leave/pong; Engine.IO refuses above 16 KB once a message
-        # is whole): stop buffering a frame long before uvicorn's 16 MiB default.
-        "ws_max_size": 64 * 1024,
-        "ws_ping_interval": None,
-        "ws_ping_timeout": None,
-    }
-
-
 @app.command()
 def worker() -> None:
     """Run background work only: reward worker, outbox sweeper, scheduled jobs (URLs from the environment)."""
@@ -279,6 +261,7 @@ def worker() -> None:
     from magictask.worker import run_worker
 
     _configure_logging()
+    exit_when_orphaned()
     uvloop.run(run_worker())
 
 

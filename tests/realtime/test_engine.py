@@ -21,12 +21,12 @@ import socketio
 import uvicorn
 import websockets
 
-from magictask.cli import uvicorn_options
 from magictask.config import Settings
 from magictask.realtime.asgi import create_asgi_app
 from magictask.realtime.config import RealtimeSettings
 from magictask.realtime.engine import POLLING_REFUSED, LeanEnviron, LeanSocket, translate_request
 from magictask.realtime.server import Realtime
+from magictask.realtime.websocket import uvicorn_options
 from tests.helpers import create_task, make_team, signup
 from tests.realtime.conftest import Connector, free_port
 

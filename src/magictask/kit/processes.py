@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,30 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+# How long an orphan may spend on its graceful shutdown before it exits anyway (uvicorn gives open
+# connections 10 s of it).
+ORPHAN_GRACE_SECONDS = 15.0
+
+
+def exit_when_orphaned(grace: float = ORPHAN_GRACE_SECONDS) -> None:
+    """Bound the shutdown of a process whose parent died (a SIGKILLed `up`): PR_SET_PDEATHSIG sends it
+    SIGTERM and it shuts down gracefully, but a lifespan step waiting on a dependency that died with the
+    parent (Valkey) could keep it alive, holding PostgreSQL connections and so PostgreSQL itself. A daemon
+    thread watches the parent and, `grace` seconds after it is gone, ends the process. Nothing is lost:
+    whatever a request committed is durable, and the outbox sweeper publishes what an append missed."""
+    parent = os.getppid()
+    if parent == 1:
+        return  # started by init/systemd: no parent to outlive
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        time.sleep(grace)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 def spawn_child(

@@ -20,3 +20,22 @@ class LeanWSProtocol(WSProtocol):
         self.queue = LeanQueue()  # type: ignore[assignment]
         self.writable = LeanEvent()  # type: ignore[assignment]
         self.writable.set()
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """How `magictask api` runs uvicorn (shared with the memory benchmark, so it measures the same)."""
+    return {
+        "loop": "uvloop",
+        "http": "httptools",
+        # wsproto (sans-I/O, no tasks of its own) with lean queues keeps an idle connection smallest:
+        # see magictask.realtime.websocket and bench/realtime_memory.py. Socket.IO messages are small
+        # and bounded: per-message deflate would cost CPU and ~100 KB of zlib state per connection.
+        # Engine.IO's own heartbeats detect dead peers, so no WebSocket pings.
+        "ws": LeanWSProtocol,
+        "ws_per_message_deflate": False,
+        # Clients send only tiny messages (join/leave/pong; Engine.IO refuses above 16 KB once a message
+        # is whole): stop buffering a frame long before uvicorn's 16 MiB default.
+        "ws_max_size": 64 * 1024,
+        "ws_ping_interval": None,
+        "ws_ping_timeout": None,
+    }
