@@ -94,14 +94,26 @@ async def require_project(
 ) -> tuple[Project, WorkspaceMember]:
     """The project and the caller's membership of its workspace. With `lock`, the project row is locked
     (FOR UPDATE) once membership is known: an outsider never holds a lock others would wait on."""
-    project = await projects_repo.get_project(session, project_id)
-    if project is None:
+    # One statement: the project with the caller's membership of its workspace (none: an outsider).
+    found = (
+        await session.execute(
+            select(Project, WorkspaceMember)
+            .outerjoin(
+                WorkspaceMember,
+                (WorkspaceMember.workspace_id == Project.workspace_id) & (WorkspaceMember.user_id == user_id),
+            )
+            .where(Project.id == project_id)
+        )
+    ).first()
+    if found is None or found[1] is None:
         raise NotFound("Project not found")
-    member = await require_member(session, project.workspace_id, user_id, what="project")
+    project, member = found
+    check_not_guest_write(member)
     if lock:
-        project = await projects_repo.get_project(session, project_id, for_update=True)
-        if project is None:  # deleted while we looked
+        locked = await projects_repo.get_project(session, project_id, for_update=True)
+        if locked is None:  # deleted while we looked
             raise NotFound("Project not found")
+        project = locked
     return project, member
 
 
@@ -129,14 +141,27 @@ async def require_task(
     check and the write are atomic and an outsider never blocks a writer. `lock="key_share"` (adding a
     comment or a reaction) only keeps the task from being deleted meanwhile; it blocks no edit, so it is
     taken by the first read and costs no extra statement."""
-    task = await tasks_repo.get_task(session, task_id, lock="key_share" if lock == "key_share" else None)
-    if task is None:
+    # One statement: the task with the caller's membership of its workspace (none: an outsider).
+    stmt = (
+        select(Task, WorkspaceMember)
+        .outerjoin(
+            WorkspaceMember,
+            (WorkspaceMember.workspace_id == Task.workspace_id) & (WorkspaceMember.user_id == user_id),
+        )
+        .where(Task.id == task_id)
+    )
+    if lock == "key_share":
+        stmt = stmt.with_for_update(key_share=True, of=Task)
+    found = (await session.execute(stmt)).first()
+    if found is None or found[1] is None:
         raise NotFound("Task not found")
-    member = await require_member(session, task.workspace_id, user_id, what="task")
+    task, member = found
+    check_not_guest_write(member)
     if lock == "update":
-        task = await tasks_repo.get_task(session, task_id, lock="update")
-        if task is None:  # deleted while we looked
+        locked = await tasks_repo.get_task(session, task_id, lock="update")
+        if locked is None:  # deleted while we looked
             raise NotFound("Task not found")
+        task = locked
     return task, member
 
 
