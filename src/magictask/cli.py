@@ -243,6 +243,9 @@ def api(
             port=port,
             proxy_headers=True,
             log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
+            # A line per request cost 4-6% of a task GET's CPU (docs/BENCHMARKS.md); nginx in front logs
+            # every request by default anyway (deploy/nginx.conf), and errors are logged either way.
+            access_log=os.environ.get("MAGICTASK_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on"),
             timeout_graceful_shutdown=10,
             **uvicorn_options(),
         )
