@@ -121,19 +121,26 @@ def _page_query(filters: TaskFilters, sort: str) -> tuple[str, list[Any]]:
     offset, limit = f"${len(args) + 3}", f"${len(args) + 4}"  # the caller's last two arguments
     conditions = "".join(f"\n      and {c}" for c in where)
     # The lateral page is left-joined so an accessible project with no (more) tasks still answers one row
-    # (all nulls): no row at all means no access. The outer ORDER BY restates the page's order, which a
-    # join does not promise to keep.
+    # (all nulls): no row at all means no access. The page is chosen on narrow rows (ids and sort keys),
+    # then only its tasks are read whole: sorting the project's whole rows, descriptions included, was most
+    # of the statement's time (EXPLAIN ANALYZE, 300 tasks: 1.4 of 2.1 ms). The outer ORDER BY restates the
+    # page's order, which a join does not promise to keep.
     query = f"""
 select {", ".join(f"v.{name}" for name in TASK_FIELDS)}
 from projects p
 join workspace_members m on m.workspace_id = p.workspace_id and m.user_id = $2
 left join lateral (
     select {TASK_COLUMNS}, {sort_keys}
-    from tasks t
+    from (
+        select t.id
+        from tasks t
+        join project_statuses s on s.id = t.status_id
+        where t.project_id = p.id{conditions}
+        order by {inner_order}
+        offset {offset} limit {limit}
+    ) page
+    join tasks t on t.id = page.id
     join project_statuses s on s.id = t.status_id
-    where t.project_id = p.id{conditions}
-    order by {inner_order}
-    offset {offset} limit {limit}
 ) v on true
 where p.id = $1
 order by {outer_order}
