@@ -15,6 +15,14 @@ import httpx
 from magictask.embedded import free_port
 
 
+class ProcessExited(AssertionError):
+    """The process ended before it was ready."""
+
+    def __init__(self, returncode: int, log_tail: str) -> None:
+        super().__init__(f"exited with {returncode} before it was ready\n{log_tail}")
+        self.returncode = returncode
+
+
 @dataclass
 class Proc:
     name: str
@@ -36,7 +44,9 @@ class Proc:
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.popen is not None and self.popen.poll() is None, self.log.read_text()[-3000:]
+            assert self.popen is not None
+            if (code := self.popen.poll()) is not None:
+                raise ProcessExited(code, self.log.read_text()[-3000:])
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
                     return

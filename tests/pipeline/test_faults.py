@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +30,7 @@ from magictask.rewards.scoring import BatchInput, PlayerState, UserStats, score_
 from magictask.rewards.scoring.levels import level_for_xp
 from magictask.rewards.service import facts_for
 from tests.conftest import TestServers
-from tests.pipeline.procs import Cluster, Proc
+from tests.pipeline.procs import Cluster, Proc, ProcessExited
 
 pytestmark = pytest.mark.slow
 
@@ -87,9 +88,14 @@ async def _chaos(
             victim.kill9()
             counts["worker kills"] += 1
             await asyncio.to_thread(victim.start)
-            if not api_b.alive:  # it killed itself right after a commit: bring it back
+            while not api_b.alive:  # it killed itself right after a commit: bring it back
                 counts["api crashes"] += 1
-                await asyncio.to_thread(api_b.start)
+                try:
+                    await asyncio.to_thread(api_b.start)
+                except ProcessExited as exited:
+                    # The users' requests reach it as soon as it runs: its failpoint may fire again
+                    # before it answers /readyz. Anything but that SIGKILL is a real failure.
+                    assert exited.returncode == -signal.SIGKILL, exited
             if kill == 3:
                 await asyncio.to_thread(valkey.stop)
                 await asyncio.sleep(0.5)
