@@ -411,6 +411,13 @@ async def run(args: argparse.Namespace, workdir: Path, db_url: str, redis_url: s
         "MAGICTASK_LOG_LEVEL": "warning",
         "MAGICTASK_REALTIME_CHANNEL": CHANNEL,
         "MAGICTASK_DB_POOL_SIZE": "10",
+        # Every socket here comes from one address, and the rooms' members are few users with many
+        # sockets each: the abuse limits (realtime/limits.py, per address and per user) would refuse all
+        # but the first few dozen. The bench measures capacity, so it lifts them.
+        "MAGICTASK_REALTIME_MAX_CONNECTS_PER_IP_PER_MINUTE": "1000000",
+        "MAGICTASK_REALTIME_MAX_CONNECTS_PER_USER_PER_MINUTE": "1000000",
+        "MAGICTASK_REALTIME_MAX_SOCKETS_PER_USER": "1000000",
+        "MAGICTASK_REALTIME_MAX_JOINS_PER_USER_PER_MINUTE": "1000000",
     }
     clients = Clients()
     apis: list[Api] = []
