@@ -46,6 +46,35 @@ describe("completion rewards", () => {
     expect(qc.getQueryState(qk.progress)!.isInvalidated).toBe(true);
   });
 
+  it("shows the award in full when the worker's award arrives before the completion's response", async () => {
+    stubFetch({});
+    gamificationOn.current = true;
+    const qc = new QueryClient();
+    qc.setQueryData(qk.progress, progress);
+    qc.setQueryData(qk.me, { id: "u1" });
+    render(<Toaster />);
+    const task = makeTask({ title: "Beat the response", created_at: "2020-01-01T00:00:00Z" });
+    qc.setQueryData(qk.xpPreview(task.id, task.version), { task_id: task.id, awards: [{ user_id: "u1", role: "assignee", xp: 30, board_xp: 30, explanation: makeExplanation({ xp: 30 }) }] });
+    act(() =>
+      onXpAwarded(qc, {
+        event_id: 8,
+        event_type: "task.completed",
+        workspace_id: "w1",
+        task_id: task.id,
+        xp: 31,
+        xp_total: 121,
+        explanation: makeExplanation({ xp: 31, role: "assignee", formula: "30 + 1 = 31 -> 31" }),
+      }),
+    );
+    act(() => announceCompletion(qc, task));
+    // (Earlier tests' toasts may still be on screen: sonner's store is global.)
+    const mine = () => screen.getAllByTestId("xp-toast").filter((t) => t.textContent?.includes("+31 XP"));
+    await waitFor(() => expect(mine()[0]).toHaveClass("is-final"));
+    expect(mine()).toHaveLength(1); // the early nudge was replaced, not stacked
+    expect(mine()[0]).toHaveTextContent("Beat the response");
+    expect(qc.getQueryData<Progress>(qk.progress)!.xp).toBe(121); // the estimate was never added on top
+  });
+
   it("celebrates a level up, and stays quiet when the workspace has gamification off", async () => {
     const qc = new QueryClient();
     render(<LevelUpCelebration />);

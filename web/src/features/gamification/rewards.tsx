@@ -19,6 +19,12 @@ export interface XpAwarded {
 /** Completions waiting for the worker's award: task id -> toast id. */
 const pending = new Map<string, { toastId: string; estimate: number; title: string; at: number }>();
 
+/** Completion awards that arrived with no completion of mine pending: task id -> award. The worker can
+ * score a completion before the browser has processed the response to its own POST; `announceCompletion`
+ * then finds the award here instead of waiting for one that already came. */
+const early = new Map<string, { award: XpAwarded; at: number }>();
+const EARLY_KEEP_MS = 10_000; // the response of my own POST is never that far behind its award
+
 /** The level-up celebration on screen, if any. */
 export const celebration = createStore<{ level: number; previous: number } | null>(null);
 
@@ -50,6 +56,13 @@ export function announceCompletion(qc: QueryClient, task: Task) {
   const estimate = previewedXp(qc, task.id);
   qc.removeQueries({ queryKey: qk.xpPreview(task.id) });
   const toastId = `xp-${task.id}`; // one toast per task: a re-completion replaces it, never stacks a stale one
+  const arrived = early.get(task.id);
+  early.delete(task.id);
+  if (arrived && Date.now() - arrived.at < EARLY_KEEP_MS) {
+    const d = arrived.award;
+    toast.custom(() => <XpToast xp={d.xp} title={task.title} explanation={d.explanation} />, { id: toastId, duration: 10_000 });
+    return;
+  }
   pending.set(task.id, { toastId, estimate: estimate ?? 0, title: task.title, at: Date.now() });
   if (estimate) bumpProgress(qc, estimate);
   toast.custom(() => <XpToast xp={estimate} estimate title={task.title} />, { id: toastId, duration: 15_000 });
@@ -60,10 +73,22 @@ export function onXpAwarded(qc: QueryClient, d: XpAwarded) {
   if (p && d.event_type === "task.completed") {
     pending.delete(d.task_id!);
     toast.custom(() => <XpToast xp={d.xp} title={p.title} explanation={d.explanation} />, { id: p.toastId, duration: 10_000 });
-  } else if (gamificationOn.current && d.xp !== 0 && (d.explanation?.role !== "actor" || ["comment.created", "invite.accepted", "task.reopened", "xp.adjusted"].includes(d.event_type))) {
-    // Small wins worth a nudge; routine ones (creating, moving, logging in) only move the bar.
-    toast.custom(() => <XpToast xp={d.xp} explanation={d.explanation} compact />, { duration: 5000 });
+    return settle(qc, d);
   }
+  const earlyCompletion = d.task_id && d.event_type === "task.completed";
+  if (earlyCompletion) {
+    for (const [id, e] of early) if (Date.now() - e.at >= EARLY_KEEP_MS) early.delete(id);
+    early.set(d.task_id!, { award: d, at: Date.now() });
+  }
+  if (gamificationOn.current && d.xp !== 0 && (d.explanation?.role !== "actor" || ["comment.created", "invite.accepted", "task.reopened", "xp.adjusted"].includes(d.event_type))) {
+    // Small wins worth a nudge; routine ones (creating, moving, logging in) only move the bar. A completion's
+    // toast takes the task's id, so my own completion's full toast replaces it if its response comes later.
+    toast.custom(() => <XpToast xp={d.xp} explanation={d.explanation} compact />, { duration: 5000, ...(earlyCompletion ? { id: `xp-${d.task_id}` } : {}) });
+  }
+  settle(qc, d);
+}
+
+function settle(qc: QueryClient, d: XpAwarded) {
   qc.setQueryData<Progress>(qk.progress, (old) => (old ? { ...old, xp: d.xp_total } : old));
   void qc.invalidateQueries({ queryKey: qk.progress });
   void qc.invalidateQueries({ queryKey: ["xp-history"] });
