@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from contextvars import ContextVar
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from magictask.tasks import repository as tasks_repo
 from magictask.tasks.models import Task
 from magictask.workspaces import repository as workspaces_repo
 from magictask.workspaces.models import Team, WorkspaceMember
+
+R = TypeVar("R", Project, Task)  # the rows `_load_as_member` guards
 
 ROLE_RANK = {"guest": -1, "member": 0, "admin": 1, "owner": 2}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -89,26 +92,42 @@ async def require_role(
     return member
 
 
+async def _load_as_member(
+    session: AsyncSession,
+    model: type[R],
+    row_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    what: str,
+    key_share: bool = False,
+) -> tuple[R, WorkspaceMember]:
+    """`require_member` and the row it guards in one statement: the row with the caller's membership of its
+    workspace (none: an outsider, 404 like a missing id). `key_share` locks the row only, never the
+    membership."""
+    stmt = (
+        select(model, WorkspaceMember)
+        .outerjoin(
+            WorkspaceMember,
+            (WorkspaceMember.workspace_id == model.workspace_id) & (WorkspaceMember.user_id == user_id),
+        )
+        .where(model.id == row_id)
+    )
+    if key_share:
+        stmt = stmt.with_for_update(key_share=True, of=model)
+    found = (await session.execute(stmt)).first()
+    if found is None or found[1] is None:
+        raise NotFound(f"{what.capitalize()} not found")
+    row, member = found
+    check_not_guest_write(member)
+    return row, member
+
+
 async def require_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Project, WorkspaceMember]:
     """The project and the caller's membership of its workspace. With `lock`, the project row is locked
     (FOR UPDATE) once membership is known: an outsider never holds a lock others would wait on."""
-    # One statement: the project with the caller's membership of its workspace (none: an outsider).
-    found = (
-        await session.execute(
-            select(Project, WorkspaceMember)
-            .outerjoin(
-                WorkspaceMember,
-                (WorkspaceMember.workspace_id == Project.workspace_id) & (WorkspaceMember.user_id == user_id),
-            )
-            .where(Project.id == project_id)
-        )
-    ).first()
-    if found is None or found[1] is None:
-        raise NotFound("Project not found")
-    project, member = found
-    check_not_guest_write(member)
+    project, member = await _load_as_member(session, Project, project_id, user_id, what="project")
     if lock:
         locked = await projects_repo.get_project(session, project_id, for_update=True)
         if locked is None:  # deleted while we looked
@@ -141,22 +160,9 @@ async def require_task(
     check and the write are atomic and an outsider never blocks a writer. `lock="key_share"` (adding a
     comment or a reaction) only keeps the task from being deleted meanwhile; it blocks no edit, so it is
     taken by the first read and costs no extra statement."""
-    # One statement: the task with the caller's membership of its workspace (none: an outsider).
-    stmt = (
-        select(Task, WorkspaceMember)
-        .outerjoin(
-            WorkspaceMember,
-            (WorkspaceMember.workspace_id == Task.workspace_id) & (WorkspaceMember.user_id == user_id),
-        )
-        .where(Task.id == task_id)
+    task, member = await _load_as_member(
+        session, Task, task_id, user_id, what="task", key_share=lock == "key_share"
     )
-    if lock == "key_share":
-        stmt = stmt.with_for_update(key_share=True, of=Task)
-    found = (await session.execute(stmt)).first()
-    if found is None or found[1] is None:
-        raise NotFound("Task not found")
-    task, member = found
-    check_not_guest_write(member)
     if lock == "update":
         locked = await tasks_repo.get_task(session, task_id, lock="update")
         if locked is None:  # deleted while we looked
