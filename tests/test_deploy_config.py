@@ -37,3 +37,11 @@ def test_docs_openapi_and_metrics_are_not_proxied() -> None:
     assert blocked, "no location refusing the operational paths"
     paths = blocked.group(1).replace("\\.", ".").split("|")
     assert set(paths) >= {"docs", "redoc", "openapi.json", "metrics"}
+
+
+def test_nginx_passes_its_request_id_and_logs_it() -> None:
+    [tls] = [b for b in server_blocks() if "listen 443" in b]
+    assert "proxy_set_header X-Request-Id $request_id;" in tls
+    log_format = re.search(r"log_format magictask_json escape=json\s+((?:'[^']*'\s*)+);", CONF)
+    assert log_format and '"request_id":"$request_id"' in log_format.group(1)
+    assert re.search(r"access_log \S+ magictask_json;", tls)

@@ -21,6 +21,7 @@ from magictask.kit.body_limit import BodyLimitMiddleware
 from magictask.kit.errors import error_body, install_error_handlers
 from magictask.kit.openapi import install_error_responses
 from magictask.kit.ops_access import check_metrics_access
+from magictask.kit.request_ids import RequestIdMiddleware
 from magictask.kit.security_headers import SecurityHeadersMiddleware
 from magictask.kit.text_input import check_storable_input
 from magictask.redis import redis_for
@@ -81,7 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: the body limit's 413 gets the headers too
+    app.add_middleware(SecurityHeadersMiddleware)  # the body limit's 413 gets the headers too
+    # Outermost: every response, whatever answered it, names its request id and is counted.
+    app.add_middleware(RequestIdMiddleware, access_log_enabled=settings.access_log)
     app.include_router(api_router)
     install_error_responses(
         app, unavailable_when=(get_uow, get_redis), validates_all_input=(check_storable_input,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import signal
@@ -34,11 +33,10 @@ console = Console(stderr=True, soft_wrap=True)  # long lines stay whole in logs
 DEFAULT_DATA_DIR = Path(platformdirs.user_data_dir("magictask"))
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("MAGICTASK_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _configure_logging(role: str) -> None:
+    from magictask.kit.logs import configure_logging
+
+    configure_logging(role)
 
 
 def default_api_processes() -> int:
@@ -64,7 +62,7 @@ def up(
     from magictask.embedded import MAX_CONNECTIONS, EmbeddedServers
     from magictask.migrate import upgrade_to_head
 
-    _configure_logging()
+    _configure_logging("up")
     env = dict(os.environ)
     processes = api_processes or default_api_processes()
     servers: EmbeddedServers | None = None
@@ -231,9 +229,10 @@ def api(
     """Serve the API and real-time sockets only, one process (URLs from the environment)."""
     import uvicorn
 
+    from magictask.kit.logs import UVICORN_LOG_CONFIG
     from magictask.realtime.websocket import uvicorn_options
 
-    _configure_logging()
+    _configure_logging("api")
     exit_when_orphaned()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -243,9 +242,10 @@ def api(
             port=port,
             proxy_headers=True,
             log_level=os.environ.get("MAGICTASK_LOG_LEVEL", "info").lower(),
-            # A line per request cost 4-6% of a task GET's CPU (docs/BENCHMARKS.md); nginx in front logs
-            # every request by default anyway (deploy/nginx.conf), and errors are logged either way.
-            access_log=os.environ.get("MAGICTASK_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on"),
+            log_config=UVICORN_LOG_CONFIG,
+            # The app writes the access line itself when MAGICTASK_ACCESS_LOG asks (kit/request_ids.py):
+            # uvicorn's line can't name the request id.
+            access_log=False,
             timeout_graceful_shutdown=10,
             **uvicorn_options(),
         )
@@ -263,7 +263,7 @@ def worker() -> None:
 
     from magictask.worker import run_worker
 
-    _configure_logging()
+    _configure_logging("worker")
     exit_when_orphaned()
     uvloop.run(run_worker())
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # Largest request body the app reads (kit/body_limit.py); nginx has its own cap, a direct port doesn't.
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # A log line per request (with its request id, route, status and time). Off by default: it cost 4-6% of a
+    # task GET's CPU (docs/BENCHMARKS.md), and nginx in front logs every request anyway (deploy/nginx.conf).
+    access_log: bool = False
     environment: str = "development"
 
     session_cookie_name: str = "magictask_session"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -91,6 +92,14 @@ async def _refused(_connect: Connector, instance: ApiInstance, token: str) -> st
     return str(reasons)
 
 
+async def open_sockets(api: httpx.AsyncClient) -> float:
+    """The instance's own count of the sockets it holds (its /metrics, as the dashboard reads it)."""
+    body = (await api.get("/metrics")).text
+    match = re.search(r"^magictask_realtime_sockets (\S+)$", body, re.MULTILINE)
+    assert match, "no socket gauge on /metrics"
+    return float(match.group(1))
+
+
 @pytest.mark.slow
 async def test_sockets_per_user_joins_per_user_and_connects_per_address_are_limited(
     strict_instance: ApiInstance, api: httpx.AsyncClient, connect: Connector
@@ -102,9 +111,12 @@ async def test_sockets_per_user_joins_per_user_and_connects_per_address_are_limi
     first = await connect(strict_instance, team.owner.token)
     second = await connect(strict_instance, team.owner.token)
     assert "too_many_sockets" in await _refused(connect, strict_instance, team.owner.token)
+    assert await open_sockets(api) == 2  # the refused one is not counted
     await second.sio.disconnect()
     await asyncio.sleep(0.2)
+    assert await open_sockets(api) == 1
     await connect(strict_instance, team.owner.token)
+    assert await open_sockets(api) == 2
 
     # Three joins a minute per person; the fourth is refused with a code, the socket stays up.
     acks = [await first.join(task_id=t["id"]) for t in tasks]

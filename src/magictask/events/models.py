@@ -29,6 +29,9 @@ class Event(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     mutation_id: Mapped[str | None] = mapped_column(String(64))
+    # The HTTP request that recorded it (kit/request_ids.py), so the worker's log lines about it and the
+    # proxy's access log can be joined; NULL for events recorded outside a request (CLI, jobs).
+    request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # Set by the reward worker in the same transaction as the XP it awards.
     processed_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from typing import Any
 from magictask.db import UnitOfWork
 from magictask.events.models import Event
 from magictask.events.types import ALL
+from magictask.kit.request_ids import current_request_id
 
 
 async def record_event(
@@ -35,6 +36,7 @@ async def record_event(
         subject_id=str(subject_id),
         payload=payload or {},
         mutation_id=mutation_id,
+        request_id=current_request_id.get(),
     )
     uow.session.add(event)
     await uow.session.flush()

@@ -14,11 +14,19 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
+from prometheus_client import Gauge
+
 from magictask.realtime.config import RealtimeSettings
 
 WINDOW_SECONDS = 60.0
 # Keys idle for a whole window are dropped once a limiter holds this many, so memory stays bounded.
 _SWEEP_AT_KEYS = 10_000
+
+
+# Accepted sockets, summed over live processes (the capacity table and the dashboard read it per process too).
+SOCKETS_OPEN = Gauge(
+    "magictask_realtime_sockets", "Socket.IO connections this process holds", multiprocess_mode="livesum"
+)
 
 
 class SlidingWindow:
@@ -75,8 +83,10 @@ class SocketLimits:
 
     def opened(self, user_id: str) -> None:
         self.open_sockets[user_id] += 1
+        SOCKETS_OPEN.inc()
 
     def closed(self, user_id: str) -> None:
+        SOCKETS_OPEN.dec()
         self.open_sockets[user_id] -= 1
         if self.open_sockets[user_id] <= 0:
             del self.open_sockets[user_id]

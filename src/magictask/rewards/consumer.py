@@ -205,6 +205,11 @@ class RewardConsumer:
         await after_ledger_commit(self.redis, outcome.workspace_ids)
         now = utcnow()
         if outcome.processed:
+            if log.isEnabledFor(logging.DEBUG):
+                for event_id, request_id in outcome.requests:
+                    log.debug(
+                        "scored event %s", event_id, extra={"event_id": event_id, "request_id": request_id}
+                    )
             metrics.EVENTS_PROCESSED.inc(outcome.processed)
             metrics.BATCH_SIZE.observe(outcome.processed)
             for created_at in outcome.created_at:
@@ -233,12 +238,15 @@ class RewardConsumer:
         """Count the attempt. Returns True when the event was dead-lettered (the partition may go on)."""
         error = _brief(exc, 2000)
         async with self.sessionmaker() as session:
-            attempts = await session.scalar(
-                update(Event)
-                .where(Event.id == event_id)
-                .values(attempts=Event.attempts + 1, last_error=error)
-                .returning(Event.attempts)
-            )
+            counted = (
+                await session.execute(
+                    update(Event)
+                    .where(Event.id == event_id)
+                    .values(attempts=Event.attempts + 1, last_error=error)
+                    .returning(Event.attempts, Event.request_id)
+                )
+            ).first()
+            attempts, request_id = (counted[0], counted[1]) if counted is not None else (None, None)
             dead = attempts is None or attempts >= self.settings.reward_max_attempts
             if dead and attempts is not None:
                 await session.execute(
@@ -250,13 +258,24 @@ class RewardConsumer:
         if not dead:
             delay = min(30.0, 0.25 * 2 ** (attempts or 1))
             log.warning(
-                "event %s failed (attempt %s), retrying in %.1fs: %s", event_id, attempts, delay, error
+                "event %s failed (attempt %s), retrying in %.1fs: %s",
+                event_id,
+                attempts,
+                delay,
+                error,
+                extra={"event_id": event_id, "request_id": request_id},
             )
             if state is not None:
                 state.replay_pending = True
                 state.retry_at = time.monotonic() + delay
             return False
-        log.error("event %s dead-lettered after %s attempts: %s", event_id, attempts, error)
+        log.error(
+            "event %s dead-lettered after %s attempts: %s",
+            event_id,
+            attempts,
+            error,
+            extra={"event_id": event_id, "request_id": request_id},
+        )
         await append_dead_letter(
             self.redis,
             {

@@ -48,6 +48,8 @@ class BatchOutcome:
     notifications: list[Notification] = field(default_factory=list)
     # Workspaces whose ledger this batch may have written to: their leaderboards move once it commits.
     workspace_ids: set[uuid.UUID] = field(default_factory=set)
+    # (event id, the request that recorded it) for the worker's log lines.
+    requests: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 class EventRow(Protocol):
@@ -61,6 +63,7 @@ class EventRow(Protocol):
     task_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime
+    request_id: str | None
 
 
 def _parse_date(value: Any) -> date | None:
@@ -276,6 +279,7 @@ async def process_events(
     outcome.notifications = result.notifications
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
+    outcome.requests = [(e.id, e.request_id) for e in events]
     # The boards whose ledger this batch wrote (live standings: leaderboards.live).
     outcome.workspace_ids = {uuid.UUID(a.workspace_id) for a in result.awards if a.workspace_id}
     return outcome

@@ -1,0 +1,26 @@
+"""events.request_id: the HTTP request that recorded the event, for following one request into the worker
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-02 14:30:00.000000
+
+A nullable column without a default: adding it rewrites nothing and takes the table lock only for an instant.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("events", sa.Column("request_id", sa.String(64), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("events", "request_id")
