@@ -4,6 +4,7 @@ from magictask.accounts.models import ApiToken, User
 from magictask.comments.models import Comment, CommentMention
 from magictask.db import Base
 from magictask.events.models import Event
+from magictask.idempotency.models import IdempotencyKey
 from magictask.leaderboards.models import LeaderboardState
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
@@ -25,6 +26,7 @@ __all__ = [
     "Comment",
     "CommentMention",
     "Event",
+    "IdempotencyKey",
     "Invite",
     "LeaderboardState",
     "Project",

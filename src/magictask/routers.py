@@ -9,6 +9,7 @@ from magictask.activity.endpoints import router as activity_router
 from magictask.analytics.endpoints import router as analytics_router
 from magictask.comments.endpoints import router as comments_router
 from magictask.corrections.endpoints import router as corrections_router
+from magictask.idempotency.service import claim_idempotency_key
 from magictask.kit.routing import TransactionalRoute
 from magictask.kit.text_input import check_storable_input
 from magictask.leaderboards.endpoints import router as leaderboards_router
@@ -24,7 +25,11 @@ from magictask.workspaces.endpoints import router as workspaces_router
 api_router = APIRouter(
     prefix="/api/v1",
     route_class=TransactionalRoute,
-    dependencies=[Depends(check_storable_input), Depends(track_request_intent)],
+    dependencies=[
+        Depends(check_storable_input),
+        Depends(track_request_intent),
+        Depends(claim_idempotency_key),  # last: claims in the transaction only what passed the checks
+    ],
 )
 
 # Hot first: FastAPI matches a request against the routes in this order, one by one (a sixth of a task

@@ -2,7 +2,8 @@
 
 Off unless MAGICTASK_FAILPOINTS is set, e.g. `crash_after_commit=0.3` (probability per hit). Used by the
 fault tests to SIGKILL the API between a commit and its stream append, the one window no external kill
-can hit on purpose.
+can hit on purpose; and between a commit and its answer (`crash_before_response`), where a client's retry
+needs an Idempotency-Key.
 """
 
 from __future__ import annotations

@@ -157,6 +157,28 @@ def document_errors(
     return schema
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a second request with the same key (and the same method, path and body) gets the "
+        "first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private "
+        "to the credential and kept 24 hours; the same key with a different request is a 422."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def document_idempotency(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every signed-in POST of the API takes an `Idempotency-Key` (idempotency/service.py)."""
+    for path, item in schema.get("paths", {}).items():
+        operation = item.get("post")
+        if path.startswith("/api/") and operation is not None and operation.get("security"):
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+    return schema
+
+
 def _model_schemas() -> dict[str, Any]:
     """JSON schemas of the error models, their nested models moved to components like FastAPI's own."""
     raw = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -182,8 +204,10 @@ def install_error_responses(
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = document_errors(
-                schema, api_routes(app), unavailable_when=unavailable, validates_all_input=validating
+            app.openapi_schema = document_idempotency(
+                document_errors(
+                    schema, api_routes(app), unavailable_when=unavailable, validates_all_input=validating
+                )
             )
         return app.openapi_schema
 

@@ -25,6 +25,8 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTasks
 
 from magictask.db import AfterCommit, UnitOfWork
+from magictask.idempotency.service import IdempotentReplay, keep_answer
+from magictask.kit.failpoints import crash_if
 from magictask.kit.sql import is_dead_connection
 
 log = logging.getLogger(__name__)
@@ -75,17 +77,21 @@ class TransactionalRoute(APIRoute):
 
         async def run_once(request: Request) -> Response:
             try:
-                response = await handler(request)
+                try:
+                    response = await handler(request)
+                except IdempotentReplay as replay:
+                    await _rollback(request)  # the claim found the first answer: nothing was changed
+                    return replay.response
                 uow: UnitOfWork | None = getattr(request.state, "uow", None)
                 if uow is not None:
+                    await keep_answer(request, uow, response)
                     side_effects = await uow.commit_deferring_side_effects()
+                    crash_if("crash_before_response")  # the committed change whose answer is lost
                     if side_effects is not None:  # most reads have none: no background task for nothing
                         run_after_response(response, side_effects)
                 return response
             except BaseException:
-                uow = getattr(request.state, "uow", None)
-                if uow is not None:
-                    await uow.rollback()
+                await _rollback(request)
                 raise
             finally:
                 uow = getattr(request.state, "uow", None)
@@ -94,3 +100,9 @@ class TransactionalRoute(APIRoute):
                     request.state.uow = None
 
         return transactional_handler
+
+
+async def _rollback(request: Request) -> None:
+    uow: UnitOfWork | None = getattr(request.state, "uow", None)
+    if uow is not None:
+        await uow.rollback()
