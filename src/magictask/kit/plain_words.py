@@ -35,6 +35,8 @@ def plain_validation_message(error: dict[str, Any]) -> str:
         return "Can't be blank" if n == 1 else f"Use at least {_plural(n, 'character')}"
     if kind == "string_too_long":
         return f"Use at most {_plural(ctx.get('max_length'), 'character')}"
+    if kind == "string_pattern_mismatch":
+        return "Not in the expected format"
     if kind == "too_short":
         return f"Choose at least {ctx.get('min_length')}"
     if kind == "too_long":

@@ -75,6 +75,9 @@ export const limits = {
     "description": {
       "maxLength": 10000
     },
+    "key": {
+      "pattern": "^[A-Z][A-Z0-9]{1,9}$"
+    },
     "name": {
       "minLength": 1,
       "maxLength": 100
@@ -83,6 +86,9 @@ export const limits = {
   "ProjectUpdate": {
     "description": {
       "maxLength": 10000
+    },
+    "key": {
+      "pattern": "^[A-Z][A-Z0-9]{1,9}$"
     },
     "name": {
       "minLength": 1,
@@ -316,4 +322,4 @@ export const limits = {
   }
 } as const;
 
-export type FieldLimits = { readonly minLength?: number; readonly maxLength?: number; readonly minimum?: number; readonly maximum?: number; readonly exclusiveMinimum?: number; readonly exclusiveMaximum?: number; readonly minItems?: number; readonly maxItems?: number };
+export type FieldLimits = { readonly minLength?: number; readonly maxLength?: number; readonly minimum?: number; readonly maximum?: number; readonly exclusiveMinimum?: number; readonly exclusiveMaximum?: number; readonly minItems?: number; readonly maxItems?: number; readonly pattern?: string };

@@ -17,6 +17,8 @@ export interface FieldSpec {
   email?: boolean;
   /** The server's limits for this field (from `limits` in api/limits.ts). */
   limits?: FieldLimits;
+  /** What to say when the value doesn't match the server's `pattern` ("Use 2 to 10 capital letters…"). */
+  patternMessage?: string;
   /** Count spaces (passwords); other text is trimmed first, as the server strips it. */
   keepSpaces?: boolean;
   /** What to call the field when the server reports it in a message above the form. */
@@ -48,6 +50,7 @@ export function checkFields<F extends string>(spec: FormSpec<F>, values: Partial
     if (rule.email && !EMAIL.test(text)) errors[field] = "Enter a valid email address";
     else if (lim.minLength !== undefined && text.length < lim.minLength) errors[field] = `Use at least ${characters(lim.minLength)}`;
     else if (lim.maxLength !== undefined && text.length > lim.maxLength) errors[field] = `Use at most ${characters(lim.maxLength)}`;
+    else if (lim.pattern !== undefined && !new RegExp(lim.pattern).test(text)) errors[field] = rule.patternMessage ?? "Not in the expected format";
     else if (lim.minimum !== undefined || lim.maximum !== undefined) {
       const n = Number(text);
       if (!Number.isFinite(n)) errors[field] = "Enter a number";
@@ -62,6 +65,7 @@ export function checkFields<F extends string>(spec: FormSpec<F>, values: Partial
 export function problemMessage(problem: FieldProblem, rule?: FieldSpec): string {
   const blank = problem.type === "missing" || (problem.type === "string_too_short" && (rule?.limits?.minLength ?? 1) <= 1);
   if (blank && rule?.required) return rule.required;
+  if (problem.type === "string_pattern_mismatch" && rule?.patternMessage) return rule.patternMessage;
   return problem.message || "Check this field";
 }
 
@@ -150,6 +154,9 @@ export function useFormErrors<F extends string>(spec: FormSpec<F>) {
     });
   }, []);
 
+  /** A problem only the form can see (two fields that must match), shown like any other. */
+  const setFieldError = useCallback((name: F, message: string) => setErrors((old) => ({ ...old, [name]: message })), []);
+
   const fieldProps = useCallback(
     (name: F, hintId?: string) => {
       const invalid = !!errors[name];
@@ -167,8 +174,8 @@ export function useFormErrors<F extends string>(spec: FormSpec<F>) {
   const errorProps = useCallback((name: F) => ({ id: errorId(name), message: errors[name] }), [errors, errorId]);
 
   return useMemo(
-    () => ({ errors, formError, validate, fromError, clear, fieldProps, errorProps, setFormError }),
-    [errors, formError, validate, fromError, clear, fieldProps, errorProps],
+    () => ({ errors, formError, validate, fromError, clear, fieldProps, errorProps, setFormError, setFieldError }),
+    [errors, formError, validate, fromError, clear, fieldProps, errorProps, setFieldError],
   );
 }
 
