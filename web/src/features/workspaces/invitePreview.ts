@@ -20,9 +20,11 @@ export function inviteSentence(p: InvitePreview): string {
   return p.inviter ? `${p.inviter.name} invited ${p.email} as ${role}.` : `This invite is for ${p.email}, as ${role}.`;
 }
 
-/** "Expires in 7 days" / "Expires today". */
+/** "Expires in 7 days" / "Expires in 5 hours", rounded to what a person would say. */
 export function expiresIn(iso: string, now = Date.now()): string {
-  const days = Math.floor((new Date(iso).getTime() - now) / 86_400_000);
-  if (days <= 0) return "Expires today";
-  return days === 1 ? "Expires tomorrow" : `Expires in ${days} days`;
+  const hours = (new Date(iso).getTime() - now) / 3_600_000;
+  if (hours < 1) return "Expires in less than an hour";
+  if (hours < 23.5) return `Expires in ${Math.round(hours)} hour${Math.round(hours) === 1 ? "" : "s"}`;
+  const days = Math.max(1, Math.round(hours / 24));
+  return `Expires in ${days} day${days === 1 ? "" : "s"}`;
 }
