@@ -85,6 +85,13 @@ test("a workspace name of only spaces says why, beside the field", async ({ brow
   const r = await p.context.request.post("/api/v1/workspaces", { data: { name: "   " }, headers: sameOrigin });
   expect(r.status()).toBe(422);
   expect((await r.json()).error.fields).toEqual([{ field: "name", message: "Can't be blank", type: "string_too_short" }]);
+
+  // Renaming to spaces in the settings says so too, instead of doing nothing.
+  const ws = await post(p.context.request, "/api/v1/workspaces", { name: "Real Name" });
+  await p.page.goto(`/w/${ws.id}/settings`);
+  await p.page.getByLabel("Workspace name").fill("   ");
+  await p.page.getByRole("button", { name: "Rename" }).click();
+  await expectFieldError(p.page, "Workspace name", "Enter a workspace name");
   await p.context.close();
 });
 
