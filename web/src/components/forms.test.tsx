@@ -56,6 +56,23 @@ describe("mapApiError", () => {
     });
   });
 
+  it("matches a nested field by its whole path when the form has it, else by its first part", () => {
+    const e = new ApiError(422, {
+      error: {
+        code: "validation_error",
+        message: "x",
+        fields: [
+          { field: "priority_multipliers.high", message: "Use 10 or less", type: "less_than_equal" },
+          { field: "assignees.0", message: "Not a valid id", type: "uuid_parsing" },
+        ],
+      },
+    });
+    expect(mapApiError(e, { "priority_multipliers.high": {}, assignees: {} })).toEqual({
+      fields: { "priority_multipliers.high": "Use 10 or less", assignees: "Not a valid id" },
+      form: null,
+    });
+  });
+
   it("maps a business error that names one field", () => {
     const e = new ApiError(409, { error: { code: "email_taken", message: "An account with this email already exists", field: "email" } });
     expect(mapApiError(e, SPEC)).toEqual({ fields: { email: "An account with this email already exists" }, form: null });

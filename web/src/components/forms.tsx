@@ -92,13 +92,14 @@ function humanField(field: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Split an error into the form's fields (by the first part of its path) and what belongs above the form. */
+/** Split an error into the form's fields and what belongs above the form. A field is matched by its whole
+ * path ("priority_multipliers.high") when the form has it, else by its first part ("assignees.0" → "assignees"). */
 export function mapApiError<F extends string>(e: unknown, spec: FormSpec<F>): { fields: FieldErrors<F>; form: string | null } {
   const fields: FieldErrors<F> = {};
   if (!(e instanceof ApiError) || e.fields.length === 0) return { fields, form: formErrorMessage(e) };
   const rest: string[] = [];
   for (const problem of e.fields) {
-    const name = problem.field.split(".")[0] as F;
+    const name = (Object.prototype.hasOwnProperty.call(spec, problem.field) ? problem.field : problem.field.split(".")[0]) as F;
     if (Object.prototype.hasOwnProperty.call(spec, name)) {
       fields[name] ??= problemMessage(problem, spec[name]);
     } else {
