@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 API = "/api/v1"
-PUBLIC = {("post", f"{API}/auth/signup"), ("post", f"{API}/auth/login")}
+PUBLIC = {("post", f"{API}/auth/signup"), ("post", f"{API}/auth/login"), ("get", f"{API}/invites/{{token}}")}
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 
 

@@ -31,7 +31,11 @@ from magictask.models import Base
 from tests.helpers import Account, add_member, create_project, create_task, create_workspace, ok, signup
 
 API = "/api/v1"
-UNAUTHENTICATED_OK = {("POST", f"{API}/auth/signup"), ("POST", f"{API}/auth/login")}
+UNAUTHENTICATED_OK = {
+    ("POST", f"{API}/auth/signup"),
+    ("POST", f"{API}/auth/login"),
+    ("GET", f"{API}/invites/{{token}}"),  # the invite preview: the invited person has no account yet
+}
 # The invite link is a capability: whoever holds the token may see what it invites to (an accept screen
 # needs that before the user decides). Accepting still requires the invited email (checked below).
 CAPABILITY_ROUTES = {("GET", f"{API}/invites/{{token}}")}

@@ -233,6 +233,8 @@ async def test_signup_rate_limit_per_ip(client: httpx.AsyncClient, app: FastAPI)
         assert r.status_code == 429
         assert r.json()["error"]["code"] == "rate_limited"
         assert 0 < int(r.headers["retry-after"]) <= settings.signup_window_seconds
+        # It says when, in words a person reads (the window is an hour): not "try again later".
+        assert r.json()["error"]["message"] == "Too many sign-ups from this address. Try again in 1 hour."
         # Nothing was created by the refused attempt, and logging in is a separate budget.
         assert (await login(client, "fourth@example.com")).status_code == 401
         assert (await login(client, taken.email)).status_code == 200

@@ -133,8 +133,10 @@ async def test_expired_invite_is_gone(client: httpx.AsyncClient, db_engine: Asyn
     assert r.status_code == 410
     assert r.json()["error"]["code"] == "invite_expired"
     assert "expired" in r.json()["error"]["message"]
-    preview = ok(await client.get(f"/api/v1/invites/{invite['token']}", headers=carol.headers))
-    assert preview["status"] == "expired"
+    preview = await client.get(f"/api/v1/invites/{invite['token']}")
+    assert preview.status_code == 410
+    assert preview.json()["error"]["code"] == "invite_expired"
+    assert "workspace" not in preview.json() and "expired" in preview.json()["error"]["message"]
     listed = ok(await client.get(f"/api/v1/workspaces/{ws['id']}/invites", headers=owner.headers))
     assert listed["items"] == []
 
@@ -160,6 +162,10 @@ async def test_unknown_token_is_404(client: httpx.AsyncClient) -> None:
     carol = await signup(client)
     assert (await client.post("/api/v1/invites/mti_nope/accept", headers=carol.headers)).status_code == 404
     assert (await client.get("/api/v1/invites/mti_nope", headers=carol.headers)).status_code == 404
+    unknown = await client.get("/api/v1/invites/mti_nope")
+    assert unknown.status_code == 404 and unknown.json() == {
+        "error": {"code": "not_found", "message": "Invite not found", "field": None}
+    }
     r = await client.post(f"/api/v1/invites/{'x' * 201}/accept", headers=carol.headers)
     assert r.status_code == 422
 
@@ -184,7 +190,8 @@ async def test_preview_invite(client: httpx.AsyncClient) -> None:
     carol = await signup(client)
     ws = await create_workspace(client, owner, "Acme")
     invite = await _invite(client, ws["id"], owner, carol.email, role="admin")
-    preview = ok(await client.get(f"/api/v1/invites/{invite['token']}", headers=carol.headers))
+    # Public: the person invited opens the link before having an account.
+    preview = ok(await client.get(f"/api/v1/invites/{invite['token']}"))
     assert preview == {
         "workspace": {"id": ws["id"], "name": "Acme"},
         "inviter": {"id": owner.id, "name": "Olivia"},
@@ -193,12 +200,23 @@ async def test_preview_invite(client: httpx.AsyncClient) -> None:
         "expires_at": invite["expires_at"],
         "status": "pending",
     }
-    assert (await client.get(f"/api/v1/invites/{invite['token']}")).status_code == 401
+    assert ok(await client.get(f"/api/v1/invites/{invite['token']}", headers=carol.headers)) == preview
     ok(await client.post(f"/api/v1/invites/{invite['token']}/accept", headers=carol.headers))
-    assert (
-        ok(await client.get(f"/api/v1/invites/{invite['token']}", headers=carol.headers))["status"]
-        == "accepted"
-    )
+    for headers in ({}, carol.headers):
+        used = await client.get(f"/api/v1/invites/{invite['token']}", headers=headers)
+        assert used.status_code == 410
+        assert used.json()["error"]["code"] == "invite_used"
+        assert "Acme" not in used.text and "Olivia" not in used.text
+
+
+async def test_preview_of_a_revoked_invite_is_gone(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    ws = await create_workspace(client, owner)
+    invite = await _invite(client, ws["id"], owner, "someone@example.com")
+    r = await client.delete(f"/api/v1/workspaces/{ws['id']}/invites/{invite['id']}", headers=owner.headers)
+    assert r.status_code == 204
+    gone = await client.get(f"/api/v1/invites/{invite['token']}")
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "invite_revoked"
 
 
 async def test_list_and_revoke_invites(client: httpx.AsyncClient) -> None:

@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from magictask.accounts.devices import Device
 from magictask.config import Settings
 from magictask.kit.errors import RateLimited
+from magictask.kit.plain_words import wait_in_words
 
 _DECR_IF_EXISTS = """
 if redis.call('exists', KEYS[1]) == 1 and tonumber(redis.call('get', KEYS[1])) > 0 then
@@ -87,8 +88,14 @@ def _account_hash(email: str) -> str:
 
 
 def _refuse(message: str, wait_ms: int) -> RateLimited:
+    """429 saying when to try again: in the message ("{wait}" is filled in, e.g. "40 seconds"), in
+    Retry-After and in `retry_after` (seconds)."""
     retry_after = max(1, math.ceil(wait_ms / 1000))
-    return RateLimited(message, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after})
+    return RateLimited(
+        message.format(wait=wait_in_words(retry_after)),
+        headers={"Retry-After": str(retry_after)},
+        extra={"retry_after": retry_after},
+    )
 
 
 @dataclass(frozen=True)
@@ -136,10 +143,10 @@ class LoginRateLimiter:
         ]
         verdict, wait_ms = await self.redis.eval(_ATTEMPT, len(keys), *keys, *args)
         if verdict == b"backoff":
-            raise _refuse("Too many failed attempts from here; wait before trying again", int(wait_ms))
+            raise _refuse("Too many failed attempts from here. Try again in {wait}.", int(wait_ms))
         if verdict == b"ceiling":
             raise _refuse(
-                "Too many login attempts; try again later, or from a device you have logged in on before",
+                "Too many login attempts. Try again in {wait}, or from a device you have logged in on before.",
                 int(wait_ms),
             )
 
@@ -190,5 +197,5 @@ class SignupRateLimiter:
             self.redis,
             [("signup:ip:" + ip, self.max_ip)],
             self.window,
-            "Too many sign-ups from this address; try again later",
+            "Too many sign-ups from this address. Try again in {wait}.",
         )

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from magictask.kit.plain_words import plain_validation_message
 from magictask.kit.unavailable import install_unavailable_handler
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,16 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse(error_body("malformed_json", "Request body is not valid JSON", "body"), 400)
+    # Every problem at once (a form flags all its fields), each in plain words; `type` stays pydantic's.
     fields = [
-        {"field": _loc_to_field(e.get("loc", ())), "message": str(e.get("msg", "")), "type": e.get("type")}
+        {
+            "field": _loc_to_field(e.get("loc", ())),
+            "message": plain_validation_message(e),
+            "type": e.get("type"),
+        }
         for e in errors
     ]
-    first = fields[0] if fields else {"field": "body", "message": "invalid input"}
+    first = fields[0] if fields else {"field": "body", "message": "Invalid input"}
     message = f"{first['field']}: {first['message']}"
     body = error_body("validation_error", message, str(first["field"]))
     body["error"]["fields"] = fields

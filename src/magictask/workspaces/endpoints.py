@@ -144,10 +144,17 @@ async def revoke_invite(
     return _no_content()
 
 
-@router.get("/invites/{token}", response_model=InvitePreview)
-async def preview_invite(token: InviteToken, user: CurrentUser, uow: Uow) -> InvitePreview:
-    """The workspace and inviter behind an invite link, for an accept screen."""
-    return await invites.preview_invite(uow, user, token)
+@router.get(
+    "/invites/{token}",
+    response_model=InvitePreview,
+    responses={410: {"description": "The invite was used, revoked or has expired (`invite_used`, ...)"}},
+)
+async def preview_invite(token: InviteToken, uow: Uow) -> InvitePreview:
+    """The workspace, inviter, invited email and expiry behind a usable invite link, for an accept screen.
+
+    Public: the link is a capability, and the person it invites has no account yet. A link that no longer
+    works reveals nothing but why (404 unknown, 410 used, revoked or expired)."""
+    return await invites.preview_invite(uow, token)
 
 
 @router.post(

@@ -124,9 +124,21 @@ async def _find_invite(uow: UnitOfWork, token: str, *, for_update: bool) -> Invi
     return invite
 
 
-async def preview_invite(uow: UnitOfWork, user: User, token: str) -> InvitePreview:
-    """What an accept screen shows: the workspace, who invited, and whether the invite is still usable."""
+def _check_usable(status: InviteStatus) -> None:
+    if status == "accepted":
+        raise Gone("This invite has already been used", code="invite_used")
+    if status == "revoked":
+        raise Gone("This invite was revoked; ask for a new one", code="invite_revoked")
+    if status == "expired":
+        raise Gone("This invite has expired; ask for a new one", code="invite_expired")
+
+
+async def preview_invite(uow: UnitOfWork, token: str) -> InvitePreview:
+    """What an accept screen shows before anyone signs in: the workspace, who invited which email, until
+    when. Only for a usable invite: a used, revoked or expired one is a 410 that names nothing."""
     invite = await _find_invite(uow, token, for_update=False)
+    status = _invite_status(invite, utcnow())
+    _check_usable(status)
     workspace = await load_workspace(uow, invite.workspace_id)
     inviter = await repository.find_user(uow.session, invite.invited_by) if invite.invited_by else None
     return InvitePreview(
@@ -135,7 +147,7 @@ async def preview_invite(uow: UnitOfWork, user: User, token: str) -> InvitePrevi
         email=invite.email,
         role=as_invite_role(invite.role),
         expires_at=invite.expires_at,
-        status=_invite_status(invite, utcnow()),
+        status=status,
     )
 
 
@@ -150,18 +162,11 @@ async def accept_invite(
     workspace = await load_workspace(uow, invite.workspace_id)
     membership = await find_membership(uow.session, workspace.id, user.id)
     status = _invite_status(invite, now)
-    if status == "accepted":
-        if invite.accepted_by == user.id and membership is not None:
-            return InviteAccepted(
-                workspace=workspace_out(workspace, membership.role),
-                role=as_role(membership.role),
-            )
-        raise Gone("This invite has already been used", code="invite_used")
-    if status == "revoked":
-        raise Gone("This invite was revoked; ask for a new one", code="invite_revoked")
-    if status == "expired":
-        raise Gone("This invite has expired; ask for a new one", code="invite_expired")
-
+    if status == "accepted" and invite.accepted_by == user.id and membership is not None:
+        return InviteAccepted(
+            workspace=workspace_out(workspace, membership.role), role=as_role(membership.role)
+        )
+    _check_usable(status)
     invite.accepted_at = now
     invite.accepted_by = user.id
     await uow.session.flush()

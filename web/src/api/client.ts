@@ -96,22 +96,47 @@ export const api = createClient<paths>({
 });
 api.use(mutationIdMiddleware);
 
-/** An error response from the API: {"error": {"code","message","field"}, ...extra}. */
+/** One problem with one input field, as the API reports it in `error.fields` (type: pydantic's, e.g. "missing"). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+  type: string | null;
+}
+
+/** An error response from the API: {"error": {"code","message","field","fields"}, ...extra}. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | null;
+  /** Every field problem (a 422 lists them all); a business error naming one field gives that one. */
+  readonly fields: FieldProblem[];
+  /** Seconds to wait before trying again (429: Retry-After, else the body's `retry_after`), or null. */
+  readonly retryAfter: number | null;
   readonly body: Record<string, unknown>;
 
-  constructor(status: number, body: unknown) {
+  constructor(status: number, body: unknown, retryAfterHeader?: string | null) {
     const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-    const err = (b.error ?? {}) as { code?: string; message?: string; field?: string | null };
+    const err = (b.error ?? {}) as { code?: string; message?: string; field?: string | null; fields?: unknown };
     super(err.message || `Request failed (${status})`);
     this.status = status;
     this.code = err.code || "http_error";
     this.field = err.field ?? null;
+    const listed = Array.isArray(err.fields) ? (err.fields as Partial<FieldProblem>[]) : [];
+    this.fields = listed
+      .filter((f) => typeof f?.field === "string")
+      .map((f) => ({ field: String(f.field), message: String(f.message ?? ""), type: f.type ?? null }));
+    if (this.fields.length === 0 && this.field) this.fields = [{ field: this.field, message: this.message, type: this.code }];
+    this.retryAfter = parseRetryAfter(retryAfterHeader) ?? (typeof b.retry_after === "number" ? b.retry_after : null);
     this.body = b;
   }
+}
+
+/** Retry-After is delta-seconds or an HTTP date; either becomes seconds from now. */
+function parseRetryAfter(value: string | null | undefined): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 type FetchResult<T> = { data?: T; error?: unknown; response: Response };
@@ -126,7 +151,7 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   }
   if (result.error !== undefined || !result.response.ok) {
     if (result.response.status === 401) onUnauthorized?.();
-    throw new ApiError(result.response.status, result.error);
+    throw new ApiError(result.response.status, result.error, result.response.headers.get("Retry-After"));
   }
   return result.data as T;
 }

@@ -145,7 +145,10 @@ export interface paths {
         };
         /**
          * Preview Invite
-         * @description The workspace and inviter behind an invite link, for an accept screen.
+         * @description The workspace, inviter, invited email and expiry behind a usable invite link, for an accept screen.
+         *
+         *     Public: the link is a capability, and the person it invites has no account yet. A link that no longer
+         *     works reveals nothing but why (404 unknown, 410 used, revoked or expired).
          */
         get: operations["preview_invite_api_v1_invites__token__get"];
         put?: never;
@@ -4060,26 +4063,17 @@ export interface operations {
                     "application/json": components["schemas"]["InvitePreview"];
                 };
             };
-            /** @description Missing, invalid or expired credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Signed in, but your role or token does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             /** @description No such resource, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The invite was used, revoked or has expired (`invite_used`, ...) */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,14 +1,14 @@
 import { Dialog } from "radix-ui";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { toast } from "sonner";
-import { ApiError, errorMessage } from "../../api/client";
+import { mapApiError, type FormSpec } from "../../components/forms";
 import { useCorrectAward, useFlagAward, useResolveFlag } from "./api";
 
 /** An API error split into the field it names (shown beside that field) and anything else (shown on top). */
 export function splitError(e: unknown, fields: string[]): { field: Record<string, string>; form: string | null } {
   if (!e) return { field: {}, form: null };
-  if (e instanceof ApiError && e.field && fields.includes(e.field)) return { field: { [e.field]: e.message }, form: null };
-  return { field: {}, form: errorMessage(e) };
+  const mapped = mapApiError(e, Object.fromEntries(fields.map((f) => [f, {}])) as FormSpec<string>);
+  return { field: mapped.fields as Record<string, string>, form: mapped.form };
 }
 
 /** A whole number from an input, or an error message. */

@@ -3,11 +3,19 @@ import { Dialog } from "radix-ui";
 import { Flame, FolderKanban, Plus, Sparkles, Target } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, errorMessage, unwrap, type ActivityItem, type Member, type Project } from "../../api/client";
+import { api, unwrap, type ActivityItem, type Member, type Project } from "../../api/client";
+import { limits } from "../../api/limits";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { qk, useMe, useMembers, useProgress, useProjects, useWorkspaces } from "../../api/queries";
 import { Avatar, colorFor, Empty, relativeTime, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { levelPercent } from "../gamification/XpBar";
+
+const PROJECT_SPEC: FormSpec<"name" | "key" | "description"> = {
+  name: { required: "Enter a project name", limits: limits.ProjectCreate.name },
+  key: { required: "Enter a key, like WEB", limits: limits.ProjectCreate.key, patternMessage: "Use 2 to 10 capital letters or digits, starting with a letter" },
+  description: { limits: limits.ProjectCreate.description, keepSpaces: true },
+};
 
 function suggestKey(name: string): string {
   const words = name.toUpperCase().replace(/[^A-Z0-9 ]/g, "").split(/\s+/).filter(Boolean);
@@ -33,10 +41,13 @@ export function NewProjectDialog({ ws, open, onOpenChange }: { ws: string; open:
       navigate(`/w/${ws}/p/${p.id}/board`);
     },
   });
+  const form = useFormErrors(PROJECT_SPEC);
+  const shownKey = keyTouched ? key : suggestKey(name);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    create.mutate({ name: name.trim(), key: (keyTouched ? key : suggestKey(name)).trim(), description: String(f.get("description") ?? "") });
+    const values = formValues(e.currentTarget, ["name", "key", "description"] as const);
+    if (!form.validate(values, e.currentTarget)) return;
+    create.mutate({ name: values.name.trim(), key: values.key.trim(), description: values.description }, { onError: form.fromError });
   };
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
@@ -47,20 +58,23 @@ export function NewProjectDialog({ ws, open, onOpenChange }: { ws: string; open:
             <h2>New project</h2>
           </Dialog.Title>
           <Dialog.Description className="muted">A project gets its own board with To do, In progress and Done columns.</Dialog.Description>
-          <form className="stack" style={{ marginTop: 16 }} onSubmit={onSubmit}>
-            {create.isError && <div className="form-error" role="alert">{errorMessage(create.error)}</div>}
+          <form className="stack" style={{ marginTop: 16 }} onSubmit={onSubmit} noValidate>
+            <FormError message={form.formError} />
             <div className="field">
               <label htmlFor="p-name">Name</label>
-              <input className="input" id="p-name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus placeholder="Website relaunch" />
+              <input className="input" id="p-name" value={name} onChange={(e) => setName(e.target.value)} autoFocus placeholder="Website relaunch" maxLength={limits.ProjectCreate.name.maxLength} {...form.fieldProps("name")} />
+              <FieldError {...form.errorProps("name")} />
             </div>
             <div className="field">
               <label htmlFor="p-key">Key</label>
-              <input className="input" id="p-key" value={keyTouched ? key : suggestKey(name)} onChange={(e) => { setKeyTouched(true); setKey(e.target.value.toUpperCase()); }} required maxLength={10} aria-describedby="p-key-hint" />
-              <span className="hint" id="p-key-hint">Prefix for task ids, like {(keyTouched ? key : suggestKey(name)) || "WEB"}-12.</span>
+              <input className="input" id="p-key" value={shownKey} onChange={(e) => { setKeyTouched(true); setKey(e.target.value.toUpperCase()); }} maxLength={10} {...form.fieldProps("key", "p-key-hint")} />
+              <FieldError {...form.errorProps("key")} />
+              <span className="hint" id="p-key-hint">Prefix for task ids, like {shownKey || "WEB"}-12.</span>
             </div>
             <div className="field">
               <label htmlFor="p-desc">Description</label>
-              <textarea className="textarea" id="p-desc" name="description" placeholder="What is this project about? (optional)" />
+              <textarea className="textarea" id="p-desc" placeholder="What is this project about? (optional)" {...form.fieldProps("description")} />
+              <FieldError {...form.errorProps("description")} />
             </div>
             <div className="dialog-actions">
               <Dialog.Close asChild>
@@ -68,7 +82,7 @@ export function NewProjectDialog({ ws, open, onOpenChange }: { ws: string; open:
                   Cancel
                 </button>
               </Dialog.Close>
-              <button className="btn primary" type="submit" disabled={create.isPending || !name.trim()}>
+              <button className="btn primary" type="submit" disabled={create.isPending}>
                 {create.isPending ? "Creating…" : "Create project"}
               </button>
             </div>

@@ -4,12 +4,14 @@ import { Check, Copy, KeyRound, Plus, TriangleAlert } from "lucide-react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type ApiToken, type ApiTokenCreated } from "../../api/client";
+import { limits } from "../../api/limits";
+import { FieldError, FormError, useFormErrors, type FormSpec } from "../../components/forms";
 import { qk } from "../../api/queries";
 import { relativeTime, Spinner } from "../../components/ui";
 
 /** The server keeps at most this many personal tokens per account (accounts/service.py). */
 export const MAX_TOKENS = 50;
-const NAME_MAX = 100;
+const TOKEN_SPEC: FormSpec<"name"> = { name: { required: "Name the token", limits: limits.TokenCreate.name } };
 
 function When({ iso, prefix }: { iso: string; prefix: string }) {
   return (
@@ -174,12 +176,13 @@ export function ApiTokensSection() {
     },
     onSettled: () => void qc.invalidateQueries({ queryKey: qk.tokens }),
   });
+  const form = useFormErrors(TOKEN_SPEC);
   const list = tokens.data ?? [];
   const full = list.length >= MAX_TOKENS;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const n = name.trim();
-    if (n && !create.isPending) create.mutate({ tokenName: n, days: expiresIn === "never" ? null : Number(expiresIn), access: scope });
+    if (!form.validate({ name }, e.currentTarget) || create.isPending) return;
+    create.mutate({ tokenName: name.trim(), days: expiresIn === "never" ? null : Number(expiresIn), access: scope }, { onError: form.fromError });
   };
   return (
     <section className="panel panel-pad stack" aria-labelledby="tok-h" data-testid="api-tokens">
@@ -190,11 +193,7 @@ export function ApiTokensSection() {
         </p>
       </div>
       <form className="stack" onSubmit={onSubmit} aria-label="Create an API token">
-        {create.isError && (
-          <div className="form-error" role="alert">
-            {errorMessage(create.error)}
-          </div>
-        )}
+        <FormError message={form.formError} />
         <div className="field">
           <label htmlFor="token-name">Token name</label>
           <div className="row wrap">
@@ -207,9 +206,9 @@ export function ApiTokensSection() {
                 setName(e.target.value);
                 if (create.isError) create.reset();
               }}
-              maxLength={NAME_MAX}
+              maxLength={limits.TokenCreate.name.maxLength}
               placeholder="e.g. CI deploy script"
-              aria-describedby="token-name-hint"
+              {...form.fieldProps("name", "token-name-hint")}
               autoComplete="off"
               disabled={full}
             />
@@ -231,6 +230,7 @@ export function ApiTokensSection() {
               <Plus size={15} aria-hidden /> {create.isPending ? "Creating…" : "Create token"}
             </button>
           </div>
+          <FieldError {...form.errorProps("name")} />
           <span className="hint" id="token-scope-hint">
             {scope === "read" ? "Read only: it can look at everything you can, and change nothing." : "Read and write: it can change anything you can (never manage tokens or your password)."}
           </span>

@@ -1,15 +1,24 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { type FormEvent } from "react";
 import { toast } from "sonner";
-import { api, ApiError, unwrap } from "../../api/client";
+import { api, unwrap } from "../../api/client";
+import { limits } from "../../api/limits";
 import { qk } from "../../api/queries";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 
-const MIN_LENGTH = 8; // the server's rule (accounts/schemas.py)
+type PasswordField = "current_password" | "new_password" | "confirm_password";
+
+const PASSWORD_SPEC: FormSpec<PasswordField> = {
+  current_password: { required: "Enter your current password", keepSpaces: true, limits: { maxLength: limits.PasswordChange.current_password.maxLength } },
+  new_password: { required: "Choose a new password", keepSpaces: true, limits: limits.PasswordChange.new_password },
+  confirm_password: { required: "Type the new password again", keepSpaces: true },
+};
+const FIELDS = ["current_password", "new_password", "confirm_password"] as const;
 
 /** Account settings: change the password (the current one is required); other sessions are signed out. */
 export function ChangePasswordSection() {
   const qc = useQueryClient();
-  const [mismatch, setMismatch] = useState(false);
+  const form = useFormErrors(PASSWORD_SPEC);
   const change = useMutation({
     mutationFn: (body: { current_password: string; new_password: string }) => unwrap(api.POST("/api/v1/me/password", { body })),
     onSuccess: () => {
@@ -17,42 +26,38 @@ export function ChangePasswordSection() {
       void qc.invalidateQueries({ queryKey: qk.sessions });
     },
   });
-  const error = change.error instanceof ApiError ? change.error : null;
-  const fieldError = (name: string) => (error?.field === name ? error.message : null);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const form = e.currentTarget;
-    const f = new FormData(form);
-    const next = String(f.get("new_password"));
-    if (next !== String(f.get("confirm_password"))) {
-      setMismatch(true);
+    const el = e.currentTarget;
+    const values = formValues(el, FIELDS);
+    if (!form.validate(values, el)) return;
+    if (values.new_password !== values.confirm_password) {
+      form.setFieldError("confirm_password", "The two new passwords don't match");
       return;
     }
-    setMismatch(false);
-    change.mutate({ current_password: String(f.get("current_password")), new_password: next }, { onSuccess: () => form.reset() });
+    change.mutate({ current_password: values.current_password, new_password: values.new_password }, { onSuccess: () => el.reset(), onError: form.fromError });
   };
   return (
     <form className="panel panel-pad stack" onSubmit={onSubmit} aria-labelledby="pw-h" data-testid="change-password" noValidate>
       <h2 id="pw-h">Password</h2>
-      {error && !error.field && (
-        <div className="form-error" role="alert">
-          {error.message}
-        </div>
-      )}
+      <FormError message={form.formError} />
       <div className="field">
         <label htmlFor="current-password">Current password</label>
-        <input className="input" id="current-password" name="current_password" type="password" autoComplete="current-password" required aria-invalid={!!fieldError("current_password")} />
-        {fieldError("current_password") && <span className="error" role="alert">{fieldError("current_password")}</span>}
+        <input className="input" id="current-password" type="password" autoComplete="current-password" {...form.fieldProps("current_password")} />
+        <FieldError {...form.errorProps("current_password")} />
       </div>
       <div className="field">
         <label htmlFor="new-password">New password</label>
-        <input className="input" id="new-password" name="new_password" type="password" autoComplete="new-password" required minLength={MIN_LENGTH} aria-invalid={!!fieldError("new_password")} aria-describedby="new-pw-hint" />
-        {fieldError("new_password") ? <span className="error" role="alert">{fieldError("new_password")}</span> : <span className="hint" id="new-pw-hint">At least {MIN_LENGTH} characters. Your other sessions will be signed out.</span>}
+        <input className="input" id="new-password" type="password" autoComplete="new-password" {...form.fieldProps("new_password", "new-pw-hint")} />
+        <FieldError {...form.errorProps("new_password")} />
+        <span className="hint" id="new-pw-hint">
+          At least {limits.PasswordChange.new_password.minLength} characters. Your other sessions will be signed out.
+        </span>
       </div>
       <div className="field">
         <label htmlFor="confirm-password">Confirm new password</label>
-        <input className="input" id="confirm-password" name="confirm_password" type="password" autoComplete="new-password" required aria-invalid={mismatch} />
-        {mismatch && <span className="error" role="alert">The two new passwords don't match</span>}
+        <input className="input" id="confirm-password" type="password" autoComplete="new-password" {...form.fieldProps("confirm_password")} />
+        <FieldError {...form.errorProps("confirm_password")} />
       </div>
       <div>
         <button className="btn primary" type="submit" disabled={change.isPending}>

@@ -1,7 +1,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent } from "react";
 import { toast } from "sonner";
-import { api, errorMessage, unwrap, type User } from "../../api/client";
+import { api, ApiError, errorMessage, unwrap, type User } from "../../api/client";
+import { limits } from "../../api/limits";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { qk, useMe } from "../../api/queries";
 import { Switch } from "../../components/ui";
 import { setTheme, theme } from "../../lib/theme";
@@ -9,6 +11,11 @@ import { useHeaderTitle } from "../workspaces/AppLayout";
 import { ApiTokensSection } from "./ApiTokens";
 import { ChangePasswordSection } from "./ChangePassword";
 import { SessionsSection } from "./Sessions";
+
+const PROFILE_SPEC: FormSpec<"name" | "timezone"> = {
+  name: { required: "Enter your name", limits: limits.MePatch.name },
+  timezone: { required: "Choose a time zone", limits: limits.MePatch.timezone },
+};
 
 export function UserSettingsPage() {
   const me = useMe();
@@ -24,7 +31,8 @@ export function UserSettingsPage() {
     },
     onError: (e, _b, ctx) => {
       qc.setQueryData(qk.me, ctx?.prev);
-      toast.error(`Couldn't save: ${errorMessage(e)}`);
+      // A field problem shows beside its field in the profile form; anything else is a toast.
+      if (!(e instanceof ApiError && e.fields.length > 0)) toast.error(`Couldn't save: ${errorMessage(e)}`);
     },
     onSuccess: (u) => {
       qc.setQueryData(qk.me, u);
@@ -32,12 +40,14 @@ export function UserSettingsPage() {
       toast.success("Saved");
     },
   });
+  const form = useFormErrors(PROFILE_SPEC);
   const u = me.data;
   if (!u) return null;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    patch.mutate({ name: String(f.get("name")).trim(), timezone: String(f.get("timezone")).trim() });
+    const values = formValues(e.currentTarget, ["name", "timezone"] as const);
+    if (!form.validate(values, e.currentTarget)) return;
+    patch.mutate({ name: values.name.trim(), timezone: values.timezone.trim() }, { onError: form.fromError });
   };
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [u.timezone];
   return (
@@ -49,20 +59,25 @@ export function UserSettingsPage() {
         </div>
       </div>
       <div className="stack-lg">
-        <form className="panel panel-pad stack" onSubmit={onSubmit} aria-labelledby="prof-h">
+        <form className="panel panel-pad stack" onSubmit={onSubmit} aria-labelledby="prof-h" noValidate>
           <h2 id="prof-h">Profile</h2>
+          <FormError message={form.formError} />
           <div className="field">
             <label htmlFor="me-name">Name</label>
-            <input className="input" id="me-name" name="name" defaultValue={u.name} required maxLength={100} />
+            <input className="input" id="me-name" defaultValue={u.name} maxLength={limits.MePatch.name.maxLength} {...form.fieldProps("name")} />
+            <FieldError {...form.errorProps("name")} />
           </div>
           <div className="field">
             <label htmlFor="me-tz">Time zone</label>
-            <select className="select" id="me-tz" name="timezone" defaultValue={u.timezone}>
+            <select className="select" id="me-tz" defaultValue={u.timezone} {...form.fieldProps("timezone", "me-tz-hint")}>
               {(zones.includes(u.timezone) ? zones : [u.timezone, ...zones]).map((z) => (
                 <option key={z}>{z}</option>
               ))}
             </select>
-            <span className="hint">Your streak and daily bonus follow your local day.</span>
+            <FieldError {...form.errorProps("timezone")} />
+            <span className="hint" id="me-tz-hint">
+              Your streak and daily bonus follow your local day.
+            </span>
           </div>
           <div>
             <button className="btn primary" type="submit">

@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { RotateCcw, Save } from "lucide-react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type ScoringWeights, type Workspace } from "../../api/client";
+import { RenameWorkspaceForm } from "./RenameWorkspace";
 import { qk, useScoring, useWorkspaces } from "../../api/queries";
 import { Switch } from "../../components/ui";
 import { humanize } from "../gamification/XpToast";
@@ -40,7 +41,7 @@ export function WorkspaceSettingsPage() {
     },
     onError: (e, _b, ctx) => {
       qc.setQueryData(qk.workspaces, ctx?.prev);
-      toast.error(`Couldn't save: ${errorMessage(e)}`);
+      if (!(e instanceof ApiError && e.fields.length > 0)) toast.error(`Couldn't save: ${errorMessage(e)}`); // field problems show beside the field
     },
     onSuccess: () => toast.success("Workspace saved"),
   });
@@ -67,11 +68,6 @@ export function WorkspaceSettingsPage() {
     );
   const num = (k: keyof ScoringWeights) => (weights?.[k] as number | undefined) ?? "";
   const setNum = (k: keyof ScoringWeights, v: string) => setWeights((w) => ({ ...(w ?? {}), [k]: v === "" ? undefined : Number(v) }));
-  const onSubmitName = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const name = String(new FormData(e.currentTarget).get("name")).trim();
-    if (name) patchWs.mutate({ name });
-  };
 
   return (
     <div className="page" style={{ maxWidth: 860 }}>
@@ -84,15 +80,7 @@ export function WorkspaceSettingsPage() {
       <div className="stack-lg">
         <section className="panel panel-pad stack" aria-labelledby="gen-h">
           <h2 id="gen-h">General</h2>
-          <form className="row" onSubmit={onSubmitName} style={{ alignItems: "flex-end" }}>
-            <div className="field" style={{ flex: 1 }}>
-              <label htmlFor="ws-name-edit">Workspace name</label>
-              <input className="input" id="ws-name-edit" name="name" defaultValue={current?.name} key={current?.name} maxLength={100} />
-            </div>
-            <button className="btn" type="submit">
-              Rename
-            </button>
-          </form>
+          <RenameWorkspaceForm name={current?.name} onRename={(name, onError) => patchWs.mutate({ name }, { onError })} />
           <div className="row" style={{ justifyContent: "space-between", gap: 16 }}>
             <label htmlFor="gam-toggle">
               <b>Gamification</b>

@@ -1,21 +1,31 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { MailOpen } from "lucide-react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, ApiError, errorMessage, unwrap } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
 import { BrandMark, Spinner } from "../../components/ui";
+import { expiresIn, inviteSentence, useInvitePreview } from "./invitePreview";
+
+/** Why a link no longer works, from the preview's 404 or 410 (the only thing such a link reveals). */
+function BrokenInvite({ error }: { error: unknown }) {
+  const gone = error instanceof ApiError && error.status === 410;
+  return (
+    <div className="stack">
+      <h1>{gone ? "This invitation no longer works" : "This invitation can't be found"}</h1>
+      <p className="muted">
+        {gone ? `${errorMessage(error)}.` : "The link may be mistyped, or the invite was revoked."} Ask your teammate for a new one.
+      </p>
+      <Link to="/">Go to MagicTask</Link>
+    </div>
+  );
+}
 
 export function AcceptInvitePage() {
   const { token = "" } = useParams();
   const me = useMe();
   const qc = useQueryClient();
   const navigate = useNavigate();
-  const preview = useQuery({
-    queryKey: ["invite", token],
-    queryFn: () => unwrap(api.GET("/api/v1/invites/{token}", { params: { path: { token } } })),
-    retry: false,
-    enabled: !me.isPending,
-  });
+  const preview = useInvitePreview(token);
   const accept = useMutation({
     mutationFn: () => unwrap(api.POST("/api/v1/invites/{token}/accept", { params: { path: { token } } })),
     onSuccess: (out) => {
@@ -23,8 +33,9 @@ export function AcceptInvitePage() {
       navigate(`/w/${out.workspace.id}`);
     },
   });
-  const next = encodeURIComponent(`/invite/${token}`);
+  const invite = `invite=${encodeURIComponent(token)}`;
   const p = preview.data;
+  const signedIn = !!me.data;
   const wrongUser = me.data && p && me.data.email.toLowerCase() !== p.email.toLowerCase();
 
   return (
@@ -33,49 +44,21 @@ export function AcceptInvitePage() {
         <span className="brand">
           <BrandMark /> MagicTask
         </span>
-        {!me.data && !me.isPending && preview.error instanceof ApiError && preview.error.status === 401 ? (
-          <div className="stack-lg">
-            <div className="row" style={{ alignItems: "flex-start", gap: 14 }}>
-              <MailOpen size={34} color="var(--brand)" aria-hidden />
-              <div>
-                <h1>You're invited to a workspace</h1>
-                <p className="muted">Create an account (or log in) with the email address the invite was sent to, and you'll see who invited you and join in one click.</p>
-              </div>
-            </div>
-            <div className="stack">
-              <Link className="btn primary block" to={`/signup?next=${next}`}>
-                Create an account to join
-              </Link>
-              <Link className="btn block" to={`/login?next=${next}`}>
-                I already have an account
-              </Link>
-            </div>
-          </div>
-        ) : preview.isPending || me.isPending ? (
+        {preview.isPending ? (
           <Spinner label="Opening your invitation" />
         ) : preview.isError || !p ? (
-          <div className="stack">
-            <h1>This invitation can't be found</h1>
-            <p className="muted">The link may be mistyped, or the invite was revoked. Ask your teammate for a new one.</p>
-            <Link to="/">Go to MagicTask</Link>
-          </div>
+          <BrokenInvite error={preview.error} />
         ) : (
           <div className="stack-lg">
             <div className="row" style={{ alignItems: "flex-start", gap: 14 }}>
               <MailOpen size={34} color="var(--brand)" aria-hidden />
               <div>
                 <h1>Join {p.workspace.name}</h1>
-                <p className="muted">
-                  {p.inviter ? `${p.inviter.name} invited ` : "You were invited "}
-                  <b>{p.email}</b> as {p.role === "admin" ? "an admin" : "a member"}.
-                </p>
+                <p className="muted">{inviteSentence(p)}</p>
+                <p className="muted small">{expiresIn(p.expires_at)}.</p>
               </div>
             </div>
-            {p.status !== "pending" ? (
-              <div className="form-error" role="alert">
-                This invitation is {p.status}.
-              </div>
-            ) : me.data ? (
+            {me.isPending ? null : signedIn ? (
               wrongUser ? (
                 <div className="form-error" role="alert">
                   You're logged in as {me.data.email}, but this invite is for {p.email}. Log out and sign in with that address.
@@ -90,10 +73,10 @@ export function AcceptInvitePage() {
               )
             ) : (
               <div className="stack">
-                <Link className="btn primary block" to={`/signup?next=${next}&email=${encodeURIComponent(p.email)}`}>
+                <Link className="btn primary block" to={`/signup?${invite}`}>
                   Create an account to join
                 </Link>
-                <Link className="btn block" to={`/login?next=${next}`}>
+                <Link className="btn block" to={`/login?${invite}&email=${encodeURIComponent(p.email)}`}>
                   I already have an account
                 </Link>
               </div>

@@ -1,8 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
-import { api, errorMessage, unwrap, type Workspace } from "../../api/client";
+import { api, unwrap, type Workspace } from "../../api/client";
+import { limits } from "../../api/limits";
 import { qk, useWorkspaces } from "../../api/queries";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { BrandMark, Switch } from "../../components/ui";
 
 export function useCreateWorkspace(onDone: (w: Workspace) => void) {
@@ -17,21 +19,32 @@ export function useCreateWorkspace(onDone: (w: Workspace) => void) {
   });
 }
 
+const WORKSPACE_SPEC: FormSpec<"name"> = {
+  name: { required: "Enter a workspace name", limits: limits.WorkspaceCreate.name },
+};
+
 export function CreateWorkspaceForm({ onDone }: { onDone: (w: Workspace) => void }) {
   const [gamified, setGamified] = useState(true);
+  const form = useFormErrors(WORKSPACE_SPEC);
   const create = useCreateWorkspace(onDone);
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const name = String(new FormData(e.currentTarget).get("name") ?? "").trim();
-    if (name) create.mutate({ name, gamification_enabled: gamified });
+    const values = formValues(e.currentTarget, ["name"] as const);
+    // A name of only spaces is refused here, beside the field, as the server would (it strips names).
+    if (form.validate(values, e.currentTarget)) create.mutate({ name: values.name.trim(), gamification_enabled: gamified }, { onError: form.fromError });
   };
   return (
-    <form className="stack" onSubmit={onSubmit}>
-      {create.isError && <div className="form-error" role="alert">{errorMessage(create.error)}</div>}
+    <form className="stack" onSubmit={onSubmit} noValidate>
+      <FormError message={form.formError} />
       <div className="field">
         <label htmlFor="ws-name">Workspace name</label>
-        <input className="input" id="ws-name" name="name" placeholder="Acme Inc." required maxLength={100} autoFocus />
-        <span className="hint">Usually your company or team name.</span>
+        <input className="input" id="ws-name" placeholder="Acme Inc." maxLength={limits.WorkspaceCreate.name.maxLength} autoFocus {...form.fieldProps("name", form.errors.name ? undefined : "ws-name-hint")} />
+        <FieldError {...form.errorProps("name")} />
+        {!form.errors.name && (
+          <span className="hint" id="ws-name-hint">
+            Usually your company or team name.
+          </span>
+        )}
       </div>
       <label className="row" htmlFor="ws-gamified" style={{ justifyContent: "space-between" }}>
         <span>

@@ -6,9 +6,15 @@ import { Link, useParams } from "react-router";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Member } from "../../api/client";
 import { qk, useMe, useMembers, useWorkspaces } from "../../api/queries";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { Avatar, relativeTime } from "../../components/ui";
 import { useHeaderTitle } from "./AppLayout";
 import { TeamsSection } from "./Teams";
+
+const INVITE_SPEC: FormSpec<"email" | "role"> = {
+  email: { required: "Enter their email address", email: true },
+  role: {},
+};
 
 function InviteDialog({ ws, open, onOpenChange }: { ws: string; open: boolean; onOpenChange: (o: boolean) => void }) {
   const qc = useQueryClient();
@@ -20,14 +26,16 @@ function InviteDialog({ ws, open, onOpenChange }: { ws: string; open: boolean; o
       void qc.invalidateQueries({ queryKey: qk.invites(ws) });
     },
   });
+  const form = useFormErrors(INVITE_SPEC);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    create.mutate({ email: String(f.get("email")).trim(), role: f.get("role") === "admin" ? "admin" : "member" });
+    const values = formValues(e.currentTarget, ["email", "role"] as const);
+    if (!form.validate(values, e.currentTarget)) return;
+    create.mutate({ email: values.email.trim(), role: values.role === "admin" ? "admin" : "member" }, { onError: form.fromError });
   };
   const copy = () => link && navigator.clipboard?.writeText(link).then(() => toast.success("Invite link copied"), () => undefined);
   return (
-    <Dialog.Root open={open} onOpenChange={(o) => { onOpenChange(o); if (!o) { setLink(null); create.reset(); } }}>
+    <Dialog.Root open={open} onOpenChange={(o) => { onOpenChange(o); if (!o) { setLink(null); create.reset(); form.clear(); } }}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
         <Dialog.Content className="dialog">
@@ -55,15 +63,16 @@ function InviteDialog({ ws, open, onOpenChange }: { ws: string; open: boolean; o
               </div>
             </div>
           ) : (
-            <form className="stack" style={{ marginTop: 16 }} onSubmit={submit}>
-              {create.isError && <div className="form-error" role="alert">{errorMessage(create.error)}</div>}
+            <form className="stack" style={{ marginTop: 16 }} onSubmit={submit} noValidate>
+              <FormError message={form.formError} />
               <div className="field">
                 <label htmlFor="inv-email">Email</label>
-                <input className="input" id="inv-email" name="email" type="email" required autoFocus placeholder="teammate@company.com" />
+                <input className="input" id="inv-email" type="email" autoFocus placeholder="teammate@company.com" {...form.fieldProps("email")} />
+                <FieldError {...form.errorProps("email")} />
               </div>
               <div className="field">
                 <label htmlFor="inv-role">Role</label>
-                <select className="select" id="inv-role" name="role" defaultValue="member">
+                <select className="select" id="inv-role" defaultValue="member" {...form.fieldProps("role")}>
                   <option value="member">Member — works on tasks</option>
                   <option value="admin">Admin — also manages people and settings</option>
                 </select>

@@ -4,6 +4,8 @@ import { Check, Plus, Trash2, UsersRound } from "lucide-react";
 import { type FormEvent } from "react";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Member, type Schemas } from "../../api/client";
+import { limits } from "../../api/limits";
+import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { qk } from "../../api/queries";
 import { AvatarStack } from "../../components/ui";
 
@@ -67,6 +69,8 @@ function TeamRow({ team, members, canEdit }: { team: Team; members: Member[]; ca
 }
 
 /** Teams: groups of members, for team leaderboards. */
+const TEAM_SPEC: FormSpec<"name"> = { name: { required: "Enter a team name", limits: limits.TeamCreate.name } };
+
 export function TeamsSection({ ws, members, canEdit }: { ws: string; members: Member[]; canEdit: boolean }) {
   const qc = useQueryClient();
   const teams = useQuery({
@@ -76,13 +80,14 @@ export function TeamsSection({ ws, members, canEdit }: { ws: string; members: Me
   const create = useMutation({
     mutationFn: (name: string) => unwrap(api.POST("/api/v1/workspaces/{workspace_id}/teams", { params: { path: { workspace_id: ws } }, body: { name } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: qk.teams(ws) }),
-    onError: (e) => toast.error(errorMessage(e)),
   });
+  const form = useFormErrors(TEAM_SPEC);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const input = e.currentTarget.elements.namedItem("team") as HTMLInputElement;
-    if (input.value.trim()) create.mutate(input.value.trim());
-    input.value = "";
+    const el = e.currentTarget;
+    const values = formValues(el, ["name"] as const);
+    if (!form.validate(values, el)) return;
+    create.mutate(values.name.trim(), { onSuccess: () => el.reset(), onError: form.fromError });
   };
   return (
     <section className="panel" style={{ marginTop: 20 }} aria-labelledby="teams-h">
@@ -91,11 +96,15 @@ export function TeamsSection({ ws, members, canEdit }: { ws: string; members: Me
         <span className="small muted hide-sm">Compare teams on the leaderboard.</span>
         <span className="spacer" />
         {canEdit && (
-          <form onSubmit={submit} className="row">
-            <input className="input" name="team" placeholder="New team name" aria-label="New team name" style={{ height: 30, width: 170 }} maxLength={100} />
-            <button className="btn sm" type="submit" aria-label="Create team">
-              <Plus size={14} />
-            </button>
+          <form onSubmit={submit} className="stack" noValidate>
+            <div className="row">
+              <input className="input" placeholder="New team name" aria-label="New team name" style={{ height: 30, width: 170 }} maxLength={limits.TeamCreate.name.maxLength} {...form.fieldProps("name")} />
+              <button className="btn sm" type="submit" aria-label="Create team" disabled={create.isPending}>
+                <Plus size={14} />
+              </button>
+            </div>
+            <FieldError {...form.errorProps("name")} />
+            <FormError message={form.formError} />
           </form>
         )}
       </div>
