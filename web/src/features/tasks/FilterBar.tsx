@@ -1,4 +1,4 @@
-import { Search, X } from "lucide-react";
+import { ListFilter, Search, X } from "lucide-react";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useSearchParams } from "react-router";
 import type { Member, Status } from "../../api/client";
@@ -68,9 +68,12 @@ export function FilterBar({ filter, members, statuses, summary, children }: Filt
     },
   ]);
   const active = isFiltering(filter) || params.has("q");
+  // On a phone the selects fold behind a "Filters" button, so the board starts near the top.
+  const [unfolded, setUnfolded] = useState(false);
+  const chosen = [filter.status.length, filter.assignee.length, filter.priority.length, filter.label.length, filter.due ? 1 : 0].filter(Boolean).length;
 
   return (
-    <div className="filters" role="search" aria-label="Filter tasks" data-testid="filter-bar">
+    <div className={`filters ${unfolded ? "is-unfolded" : ""}`} role="search" aria-label="Filter tasks" data-testid="filter-bar">
       <label className="filter-search">
         <Search size={15} className="filter-search-icon" aria-hidden />
         <input
@@ -87,44 +90,49 @@ export function FilterBar({ filter, members, statuses, summary, children }: Filt
           onKeyDown={(e) => e.key === "Escape" && e.currentTarget.blur()}
         />
       </label>
-      {statuses && (
-        <select className="select" aria-label="Status" value={filter.status[0] ?? ""} onChange={(e) => set("status", e.target.value || null)}>
-          <option value="">Any status</option>
-          {statuses.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
+      <button className="btn sm mobile-only" aria-expanded={unfolded} aria-controls="filter-controls" onClick={() => setUnfolded((u) => !u)}>
+        <ListFilter size={14} /> Filters{chosen > 0 ? ` (${chosen})` : ""}
+      </button>
+      <div className="filter-controls" id="filter-controls">
+        {statuses && (
+          <select className="select" aria-label="Status" value={filter.status[0] ?? ""} onChange={(e) => set("status", e.target.value || null)}>
+            <option value="">Any status</option>
+            {statuses.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <select className="select" aria-label="Assignee" value={filter.assignee[0] ?? ""} onChange={(e) => set("assignee", e.target.value || null)}>
+          <option value="">Anyone</option>
+          <option value="me">Assigned to me</option>
+          <option value={UNASSIGNED}>Unassigned</option>
+          {members.map((m) => (
+            <option key={m.user_id} value={m.user_id}>
+              {m.name}
             </option>
           ))}
         </select>
-      )}
-      <select className="select" aria-label="Assignee" value={filter.assignee[0] ?? ""} onChange={(e) => set("assignee", e.target.value || null)}>
-        <option value="">Anyone</option>
-        <option value="me">Assigned to me</option>
-        <option value={UNASSIGNED}>Unassigned</option>
-        {members.map((m) => (
-          <option key={m.user_id} value={m.user_id}>
-            {m.name}
-          </option>
-        ))}
-      </select>
-      <select className="select" aria-label="Priority" value={filter.priority[0] ?? ""} onChange={(e) => set("priority", e.target.value || null)}>
-        <option value="">Any priority</option>
-        {PRIORITIES.map((p) => (
-          <option key={p} value={p}>
-            {PRIORITY_LABEL[p]}
-          </option>
-        ))}
-      </select>
-      <input className="input filter-label" aria-label="Label" placeholder="Label" value={label} maxLength={50} onChange={(e) => setLabel(e.target.value)} />
-      <select className="select" aria-label="Due" value={filter.due ?? ""} onChange={(e) => set("due", e.target.value || null)}>
-        <option value="">Any due date</option>
-        {DUE_FILTERS.map((d) => (
-          <option key={d.value} value={d.value}>
-            {d.label}
-          </option>
-        ))}
-      </select>
-      {children}
+        <select className="select" aria-label="Priority" value={filter.priority[0] ?? ""} onChange={(e) => set("priority", e.target.value || null)}>
+          <option value="">Any priority</option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {PRIORITY_LABEL[p]}
+            </option>
+          ))}
+        </select>
+        <input className="input filter-label" aria-label="Label" placeholder="Label" value={label} maxLength={50} onChange={(e) => setLabel(e.target.value)} />
+        <select className="select" aria-label="Due" value={filter.due ?? ""} onChange={(e) => set("due", e.target.value || null)}>
+          <option value="">Any due date</option>
+          {DUE_FILTERS.map((d) => (
+            <option key={d.value} value={d.value}>
+              {d.label}
+            </option>
+          ))}
+        </select>
+        {children}
+      </div>
       {active && (
         <button className="btn ghost sm" onClick={() => setParams((p) => withoutFilters(p), { replace: true })}>
           <X size={14} /> Clear
