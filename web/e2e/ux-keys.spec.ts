@@ -107,6 +107,14 @@ test("board filters live in the URL, carry over to the list, survive a reload an
   await bar.getByRole("button", { name: "Clear" }).click();
   await expect(cards()).toHaveCount(5);
   await expect(page).not.toHaveURL(/q=|due=/);
+
+  // A label typed in any case finds the (lower-case) label.
+  await bar.getByLabel("Label").fill("Bug");
+  await expect(page).toHaveURL(/label=bug/);
+  await expect(cards()).toHaveCount(1);
+  await bar.getByRole("button", { name: "Clear" }).click();
+  await expect(cards()).toHaveCount(5);
+  await expect(bar.getByLabel("Label")).toHaveValue("");
 });
 
 test("shortcuts: ? cheat sheet, / search, C create, J/K focus, Enter opens, Esc closes, G then L/B", async () => {

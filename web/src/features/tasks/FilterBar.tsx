@@ -23,18 +23,18 @@ export function useTaskFilter() {
 }
 
 /** A text filter typed into the URL a quarter second after the last key, and following the URL back. */
-function useDebouncedParam(key: FilterParam, urlValue: string, set: (key: FilterParam, value: string | null) => void) {
+function useDebouncedParam(key: FilterParam, urlValue: string, set: (key: FilterParam, value: string | null) => void, normalize = (v: string) => v.trim()) {
   const [text, setText] = useState(urlValue);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
     // The URL changed from elsewhere (Clear, a saved filter, back): show it.
-    setText((t) => (t.trim() === urlValue ? t : urlValue));
+    setText((t) => (normalize(t) === urlValue ? t : urlValue));
   }, [urlValue]);
   useEffect(() => () => clearTimeout(timer.current), []);
   const onChange = (value: string) => {
     setText(value);
     clearTimeout(timer.current);
-    timer.current = setTimeout(() => set(key, value.trim() || null), 250);
+    timer.current = setTimeout(() => set(key, normalize(value) || null), 250);
   };
   return [text, onChange] as const;
 }
@@ -54,7 +54,8 @@ export function FilterBar({ filter, members, statuses, summary, children }: Filt
   const [params, setParams] = useSearchParams();
   const set = (key: FilterParam, value: string | null) => setParams((p) => withFilter(p, key, value), { replace: true });
   const [q, setQ] = useDebouncedParam("q", filter.q, set);
-  const [label, setLabel] = useDebouncedParam("label", filter.label[0] ?? "", set);
+  // Labels are saved in lower case (the task drawer does it), so "Bug" finds "bug".
+  const [label, setLabel] = useDebouncedParam("label", filter.label[0] ?? "", set, (v) => v.trim().toLowerCase());
   const search = useRef<HTMLInputElement>(null);
   useShortcuts([
     {
