@@ -120,7 +120,7 @@ test("board filters live in the URL, carry over to the list, survive a reload an
 test("shortcuts: ? cheat sheet, / search, C create, J/K focus, Enter opens, Esc closes, G then L/B", async () => {
   await page.goto(boardUrl);
   await expect(cards()).toHaveCount(5);
-  await page.locator("body").click({ position: { x: 5, y: 400 } });
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
 
   await page.keyboard.press("?");
   const sheet = page.getByTestId("shortcuts-dialog");
@@ -222,7 +222,7 @@ test("shortcuts stay quiet while typing and with Ctrl, Cmd or Alt held", async (
   await expect(page.getByTestId("editable")).toBeFocused();
   await page.getByTestId("editable").evaluate((el) => el.remove());
 
-  await page.locator("body").click({ position: { x: 5, y: 400 } });
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   for (const mod of ["Control", "Alt", "Meta"]) {
     await page.keyboard.press(`${mod}+j`);
     await expect(cards().first()).not.toBeFocused();
