@@ -106,7 +106,7 @@ test("A completes a task and sees +XP, the level bar move and the worker's expla
   await expect(fill).toBeVisible();
   const before = await A.page.getByTestId("xp-text").textContent();
   await openTask(A.page, "Fix the signup bug");
-  await A.page.getByLabel("Priority").selectOption("high");
+  await A.page.getByTestId("task-drawer").getByLabel("Priority").selectOption("high");
   // The server's scoring kernel previews the award on the button (a task seconds old earns nothing yet).
   await expect(A.page.getByTestId("xp-preview")).toHaveText(/^\+\d+ XP$/, { timeout: 40_000 });
   await A.page.getByTestId("complete-button").click();

@@ -20,6 +20,8 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState, type FormEvent
 import { useParams, useSearchParams } from "react-router";
 import type { Project, Status, Task } from "../../api/client";
 import { useBoardTasks, useMembers, useProject } from "../../api/queries";
+import { FilterBar, useTaskFilter } from "../tasks/FilterBar";
+import { useProjectShortcuts } from "../tasks/useProjectShortcuts";
 import { Spinner } from "../../components/ui";
 import { useRoom } from "../../realtime/socket";
 import { useCreateTask, useUpdateTask } from "../tasks/mutations";
@@ -69,7 +71,7 @@ function AddColumn({ onAdd }: { onAdd: (name: string) => void }) {
     setOpen(false);
   };
   return (
-    <div className="add-column">
+    <div className={`add-column ${open ? "" : "is-closed"}`}>
       {open ? (
         <form onSubmit={submit} className="stack">
           <input className="input" name="name" placeholder="Column name" autoFocus aria-label="New column name" onKeyDown={(e) => e.key === "Escape" && setOpen(false)} />
@@ -83,8 +85,8 @@ function AddColumn({ onAdd }: { onAdd: (name: string) => void }) {
           </div>
         </form>
       ) : (
-        <button className="btn ghost block" onClick={() => setOpen(true)}>
-          <Plus size={15} /> Add column
+        <button className="btn ghost" onClick={() => setOpen(true)} aria-label="Add column" title="Add column">
+          <Plus size={16} />
         </button>
       )}
     </div>
@@ -141,6 +143,10 @@ export function Board({ project, tasks, people }: { project: Project; tasks: Tas
   const create = useCreateTask(project.id);
   const columns = useColumnActions(project);
   const [deleting, setDeleting] = useState<Status | null>(null);
+  // One quick-add open at a time; "C" opens the first to-do column's.
+  const [addingIn, setAddingIn] = useState<string | null>(null);
+  const createIn = (statuses.find((s) => s.category === "todo") ?? statuses[0])?.id;
+  useProjectShortcuts({ onCreate: () => createIn && setAddingIn(createIn) });
   const boardRef = useRef<HTMLDivElement>(null);
   const localMoves = useRef(new Set<string>());
   useGlide(boardRef, tasks, localMoves, !!drag);
@@ -270,6 +276,8 @@ export function Board({ project, tasks, people }: { project: Project; tasks: Tas
               onDelete={setDeleting}
               first={i === 0}
               last={i === statuses.length - 1}
+              adding={addingIn === s.id}
+              onAdding={(on) => setAddingIn((cur) => (on ? s.id : cur === s.id ? null : cur))}
             />
           ))}
           <AddColumn onAdd={(name) => columns.add.mutate({ name, category: "in_progress" })} />
@@ -307,10 +315,14 @@ export function BoardPage() {
   const people = useMemo(() => new Map((members.data ?? []).map((m) => [m.user_id, m.name])), [members.data]);
   const [params] = useSearchParams();
   const taskId = params.get("task");
+  const { filter, active, matches } = useTaskFilter();
+  const all = tasks.data;
+  const visible = useMemo(() => (all && active ? all.filter(matches) : (all ?? [])), [all, active, matches]);
 
   return (
     <>
       <ProjectBar project={project.data} view="board" viewers={viewers} people={people} />
+      <FilterBar filter={filter} members={members.data ?? []} summary={active && all ? `${visible.length} of ${all.length} tasks` : undefined} />
       {project.isPending || tasks.isPending ? (
         <Spinner label="Loading board" />
       ) : project.isError ? (
@@ -319,7 +331,7 @@ export function BoardPage() {
           <p>It may have been deleted, or you're not a member of its workspace.</p>
         </div>
       ) : (
-        <Board project={project.data} tasks={tasks.data ?? []} people={people} />
+        <Board project={project.data} tasks={visible} people={people} />
       )}
       {taskId && <TaskDrawer taskId={taskId} />}
     </>

@@ -20,11 +20,13 @@ export interface ColumnProps {
   onDelete: (status: Status) => void;
   first: boolean;
   last: boolean;
+  /** Whether the quick-add field is open: the board owns it, so "C" can open it. */
+  adding: boolean;
+  onAdding: (open: boolean) => void;
 }
 
-export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, onCategory, onMove, onDelete, first, last }: ColumnProps) {
+export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, onCategory, onMove, onDelete, first, last, adding, onAdding: setAdding }: ColumnProps) {
   const { setNodeRef, isOver } = useDroppable({ id: `col:${status.id}`, data: { colId: status.id } });
-  const [adding, setAdding] = useState(false);
   const [renaming, setRenaming] = useState(false);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

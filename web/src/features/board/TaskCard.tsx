@@ -70,6 +70,7 @@ export function SortableCard({ task, people, onOpen, colId }: CardProps & { onOp
       data-card-id={task.id}
       data-col={colId}
       data-testid="card"
+      data-task-nav=""
       {...attributes}
       {...listeners}
       onKeyDown={onKeyDown}

@@ -1,14 +1,19 @@
-import { Kanban, List } from "lucide-react";
-import { NavLink, useParams } from "react-router";
+import { Kanban, Keyboard, List } from "lucide-react";
+import { NavLink, useParams, useSearchParams } from "react-router";
 import type { Project } from "../../api/client";
 import { useMe } from "../../api/queries";
 import { AvatarStack, colorFor } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { useMemo } from "react";
+import { cheatSheet } from "../../components/KeyboardShortcuts";
+import { searchForView } from "../tasks/filters";
 
-export function ProjectBar({ project, view, viewers, people }: { project?: Project; view: "board" | "list"; viewers: string[]; people: Map<string, string> }) {
+export function ProjectBar({ project, view, viewers, people, children }: { project?: Project; view: "board" | "list"; viewers: string[]; people: Map<string, string>; children?: React.ReactNode }) {
   const { ws, pid } = useParams();
   const me = useMe();
+  // Filters travel between the views (and the list's sort with them); the open task doesn't.
+  const [params] = useSearchParams();
+  const search = searchForView(params);
   const title = useMemo(
     () =>
       project ? (
@@ -26,10 +31,10 @@ export function ProjectBar({ project, view, viewers, people }: { project?: Proje
   return (
     <div className="board-bar">
       <nav className="tabs" aria-label="Views">
-        <NavLink to={`/w/${ws}/p/${pid}/board`} className={view === "board" ? "active" : ""}>
+        <NavLink to={{ pathname: `/w/${ws}/p/${pid}/board`, search }} className={view === "board" ? "active" : ""}>
           <Kanban size={15} /> Board
         </NavLink>
-        <NavLink to={`/w/${ws}/p/${pid}/list`} className={view === "list" ? "active" : ""}>
+        <NavLink to={{ pathname: `/w/${ws}/p/${pid}/list`, search }} className={view === "list" ? "active" : ""}>
           <List size={15} /> List
         </NavLink>
       </nav>
@@ -41,6 +46,10 @@ export function ProjectBar({ project, view, viewers, people }: { project?: Proje
           <span className="hide-sm">{others.length === 1 ? `${others[0].name} is here` : `${others.length} teammates here`}</span>
         </span>
       )}
+      {children}
+      <button className="btn ghost icon sm hide-sm" onClick={() => cheatSheet.set(true)} aria-label="Keyboard shortcuts" aria-keyshortcuts="?" title="Keyboard shortcuts (?)">
+        <Keyboard size={16} />
+      </button>
     </div>
   );
 }

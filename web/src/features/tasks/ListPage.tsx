@@ -1,10 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
-import { Bookmark, Search, X } from "lucide-react";
-import { useMemo, useRef, useState } from "react";
+import { Bookmark, Plus } from "lucide-react";
+import { useMemo, useState } from "react";
 import { useParams, useSearchParams } from "react-router";
-import { api, unwrap, type Priority } from "../../api/client";
+import { api, unwrap } from "../../api/client";
 import { qk, useMembers, useProject } from "../../api/queries";
-import { AvatarStack, colorFor, Empty, formatDue, PRIORITIES, PRIORITY_LABEL, PriorityIcon, Spinner } from "../../components/ui";
+import { AvatarStack, colorFor, Empty, formatDue, PriorityIcon, Spinner } from "../../components/ui";
+import { FilterBar, useTaskFilter } from "./FilterBar";
+import { serverQuery } from "./filters";
+import { NewTaskDialog } from "./NewTaskDialog";
+import { useProjectShortcuts } from "./useProjectShortcuts";
 import { useRoom } from "../../realtime/socket";
 import { ProjectBar } from "../projects/ProjectBar";
 import { TaskDrawer } from "./TaskDrawer";
@@ -41,34 +45,15 @@ export function ListPage() {
   const viewers = useRoom(pid ? { project_id: pid } : null);
   const people = useMemo(() => new Map((members.data ?? []).map((m) => [m.user_id, m.name])), [members.data]);
   const [saved, setSaved] = useState(() => loadSaved(pid));
+  const [creating, setCreating] = useState(false);
+  useProjectShortcuts({ onCreate: () => setCreating(true) });
 
-  const filters = {
-    status: params.getAll("status"),
-    assignee: params.getAll("assignee"),
-    label: params.getAll("label"),
-    priority: params.getAll("priority") as Priority[],
-    q: params.get("q") ?? "",
-    sort: (params.get("sort") ?? "position") as Sort,
-  };
+  const { filter, active, matches } = useTaskFilter();
+  const sort = (params.get("sort") ?? "position") as Sort;
+  const query = { ...serverQuery(filter), sort };
   const tasks = useQuery({
-    queryKey: qk.list(pid, filters),
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/v1/projects/{project_id}/tasks", {
-          params: {
-            path: { project_id: pid },
-            query: {
-              status_id: filters.status.length ? filters.status : undefined,
-              assignee_id: filters.assignee.length ? filters.assignee : undefined,
-              label: filters.label.length ? filters.label : undefined,
-              priority: filters.priority.length ? filters.priority : undefined,
-              q: filters.q || undefined,
-              sort: filters.sort,
-              limit: 200,
-            },
-          },
-        }),
-      ),
+    queryKey: qk.list(pid, query),
+    queryFn: () => unwrap(api.GET("/api/v1/projects/{project_id}/tasks", { params: { path: { project_id: pid }, query: { ...query, limit: 200 } } })),
     placeholderData: (prev) => prev,
   });
 
@@ -78,13 +63,7 @@ export function ListPage() {
       if (value) p.set(key, value);
       return p;
     }, { replace: true });
-  const typing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const setLater = (key: string, value: string | null) => {
-    clearTimeout(typing.current);
-    typing.current = setTimeout(() => set(key, value), 250);
-  };
   const statuses = [...(project.data?.statuses ?? [])].sort((a, b) => a.position - b.position);
-  const active = ["status", "assignee", "label", "priority", "q"].some((k) => params.has(k));
   const currentQuery = (() => {
     const p = new URLSearchParams(params);
     p.delete("task");
@@ -97,44 +76,19 @@ export function ListPage() {
     setSaved(next);
     localStorage.setItem(`${SAVED_KEY}.${pid}`, JSON.stringify(next));
   };
-  const items = tasks.data?.items ?? [];
+  // The server filtered what it can; "unassigned" and due dates are narrowed here, by the board's rules.
+  const items = (tasks.data?.items ?? []).filter(matches);
   const taskId = params.get("task");
 
   return (
     <>
-      <ProjectBar project={project.data} view="list" viewers={viewers} people={people} />
-      <div className="filters" role="search">
-        <label className="row" style={{ position: "relative" }}>
-          <Search size={15} style={{ position: "absolute", left: 10, color: "var(--muted)" }} aria-hidden />
-          <input className="input search" style={{ paddingLeft: 32 }} placeholder="Search title, description, key" aria-label="Search tasks" defaultValue={filters.q} onChange={(e) => setLater("q", e.target.value.trim() || null)} />
-        </label>
-        <select className="select" aria-label="Status" value={filters.status[0] ?? ""} onChange={(e) => set("status", e.target.value || null)}>
-          <option value="">Any status</option>
-          {statuses.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-        <select className="select" aria-label="Assignee" value={filters.assignee[0] ?? ""} onChange={(e) => set("assignee", e.target.value || null)}>
-          <option value="">Anyone</option>
-          <option value="me">Assigned to me</option>
-          {(members.data ?? []).map((m) => (
-            <option key={m.user_id} value={m.user_id}>
-              {m.name}
-            </option>
-          ))}
-        </select>
-        <select className="select" aria-label="Priority" value={filters.priority[0] ?? ""} onChange={(e) => set("priority", e.target.value || null)}>
-          <option value="">Any priority</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {PRIORITY_LABEL[p]}
-            </option>
-          ))}
-        </select>
-        <input className="input" aria-label="Label" placeholder="Label" style={{ width: 120, minWidth: 0 }} defaultValue={filters.label[0] ?? ""} onChange={(e) => setLater("label", e.target.value.trim().toLowerCase() || null)} />
-        <select className="select" aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value === "position" ? null : e.target.value)}>
+      <ProjectBar project={project.data} view="list" viewers={viewers} people={people}>
+        <button className="btn primary sm" onClick={() => setCreating(true)} aria-keyshortcuts="c">
+          <Plus size={14} /> New task
+        </button>
+      </ProjectBar>
+      <FilterBar filter={filter} members={members.data ?? []} statuses={statuses}>
+        <select className="select" aria-label="Sort" value={sort} onChange={(e) => set("sort", e.target.value === "position" ? null : e.target.value)}>
           {SORTS.map(([v, l]) => (
             <option key={v} value={v}>
               {l}
@@ -142,27 +96,22 @@ export function ListPage() {
           ))}
         </select>
         {active && (
-          <>
-            <button className="btn ghost sm" onClick={() => setParams({}, { replace: true })}>
-              <X size={14} /> Clear
-            </button>
-            <button className="btn sm" onClick={saveCurrent}>
-              <Bookmark size={14} /> Save filter
-            </button>
-          </>
+          <button className="btn sm" onClick={saveCurrent}>
+            <Bookmark size={14} /> Save filter
+          </button>
         )}
         {saved.map((s) => (
           <button key={s.name} className={`chip ${currentQuery === s.query ? "label" : ""}`} style={{ cursor: "pointer" }} onClick={() => setParams(new URLSearchParams(s.query))}>
             <Bookmark size={11} /> {s.name}
           </button>
         ))}
-      </div>
+      </FilterBar>
       <div className="table-wrap">
         {tasks.isPending ? (
           <Spinner />
         ) : items.length === 0 ? (
           <div className="panel">
-            <Empty title={active ? "No tasks match these filters" : "No tasks yet"}>{active ? <p>Try removing a filter.</p> : <p>Add tasks from the board.</p>}</Empty>
+            <Empty title={active ? "No tasks match these filters" : "No tasks yet"}>{active ? <p>Try removing a filter.</p> : <p>Press C or choose “New task” to add one.</p>}</Empty>
           </div>
         ) : (
           <table className="tasks" data-testid="task-table">
@@ -181,7 +130,7 @@ export function ListPage() {
                 const st = statuses.find((s) => s.id === t.status_id);
                 const due = t.due_date ? formatDue(t.due_date) : null;
                 return (
-                  <tr key={t.id} onClick={() => set("task", t.id)} tabIndex={0} onKeyDown={(e) => e.key === "Enter" && set("task", t.id)} aria-label={`${t.key} ${t.title}`}>
+                  <tr key={t.id} onClick={() => set("task", t.id)} tabIndex={0} data-task-nav="" onKeyDown={(e) => e.key === "Enter" && set("task", t.id)} aria-label={`${t.key} ${t.title}`}>
                     <td className="task-key">{t.key}</td>
                     <td>
                       <span style={{ fontWeight: 550 }}>{t.title}</span>{" "}
@@ -211,6 +160,7 @@ export function ListPage() {
         )}
       </div>
       {taskId && <TaskDrawer taskId={taskId} />}
+      {creating && project.data && <NewTaskDialog projectId={project.data.id} onClose={() => setCreating(false)} onCreated={(id) => set("task", id)} />}
     </>
   );
 }

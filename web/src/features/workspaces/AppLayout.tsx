@@ -15,6 +15,7 @@ import { gamificationOn } from "../gamification/rewards";
 import { NotificationsBell } from "../notifications/Bell";
 import { ConflictDialog } from "../tasks/ConflictDialog";
 import { createStore } from "../../lib/store";
+import { KeyboardShortcuts } from "../../components/KeyboardShortcuts";
 
 /** What the header shows after the workspace: set by each page. */
 export const headerTitle = createStore<React.ReactNode>(null);
@@ -243,6 +244,7 @@ export function AppLayout() {
       </div>
       <LevelUpCelebration />
       <ConflictDialog />
+      <KeyboardShortcuts />
     </div>
   );
 }
