@@ -24,6 +24,7 @@ from magictask.kit.ops_access import check_metrics_access
 from magictask.kit.request_ids import RequestIdMiddleware
 from magictask.kit.security_headers import SecurityHeadersMiddleware
 from magictask.kit.text_input import check_storable_input
+from magictask.kit.tracing import tracing_enabled
 from magictask.redis import redis_for
 from magictask.replica import ReadDatabase
 from magictask.rewards.metrics import refresh_pipeline_gauges, render_metrics
@@ -78,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Project management where real work earns XP.",
         lifespan=lifespan,
+        # HTTP server spans only (the operation spans cost more than some requests), and only when an OTLP
+        # endpoint is set (kit/tracing.py): FastAPI's instrumentation is off under OpenTelemetry's no-op.
+        telemetry={"metrics": False, "logs": False, "operation_spans": False, "tracing": tracing_enabled()},
     )
     app.state.settings = settings
     install_error_handlers(app)

@@ -34,9 +34,13 @@ DEFAULT_DATA_DIR = Path(platformdirs.user_data_dir("magictask"))
 
 
 def _configure_logging(role: str) -> None:
+    """Log lines, and traces when an OTLP endpoint is set (both per process: `up` configures its children)."""
     from magictask.kit.logs import configure_logging
+    from magictask.kit.tracing import configure_tracing
 
     configure_logging(role)
+    if role != "up":
+        configure_tracing(role)
 
 
 def default_api_processes() -> int:

@@ -17,6 +17,7 @@ from magictask.db import engine_for, make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.events.trim import run_trimmer
 from magictask.idempotency.service import run_purger
+from magictask.kit.tracing import shutdown_tracing
 from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.redis import redis_for
@@ -75,6 +76,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
         await redis.aclose()
         await engine.dispose()
         await refresh_engine.dispose()
+        shutdown_tracing()  # the last batches' spans
         log.info("worker stopped")
 
 

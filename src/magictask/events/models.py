@@ -32,6 +32,9 @@ class Event(Base):
     # The HTTP request that recorded it (kit/request_ids.py), so the worker's log lines about it and the
     # proxy's access log can be joined; NULL for events recorded outside a request (CLI, jobs).
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # W3C traceparent of the span that recorded it, when tracing is on (kit/tracing.py): the worker's span
+    # continues that trace.
+    trace_parent: Mapped[str | None] = mapped_column(String(55))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # Set by the reward worker in the same transaction as the XP it awards.
     processed_at: Mapped[datetime | None]

@@ -21,6 +21,7 @@ from magictask.db import UnitOfWork
 from magictask.events.models import Event
 from magictask.events.stream import EventStream
 from magictask.kit.failpoints import crash_if
+from magictask.kit.tracing import tracer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ class Publisher:
     async def publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
         """Called by the unit of work once `events` are durable."""
         crash_if("crash_after_commit")
+        with tracer.start_as_current_span("publish events", attributes={"magictask.events": len(events)}):
+            await self._publish(uow, events)
+
+    async def _publish(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
         if self.stream is not None:
             try:
                 await self.stream.append_events(events)

@@ -9,6 +9,7 @@ from magictask.db import UnitOfWork
 from magictask.events.models import Event
 from magictask.events.types import ALL
 from magictask.kit.request_ids import current_request_id
+from magictask.kit.tracing import current_traceparent
 
 
 async def record_event(
@@ -37,6 +38,7 @@ async def record_event(
         payload=payload or {},
         mutation_id=mutation_id,
         request_id=current_request_id.get(),
+        trace_parent=current_traceparent(),
     )
     uow.session.add(event)
     await uow.session.flush()

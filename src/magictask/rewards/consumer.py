@@ -29,6 +29,7 @@ from magictask.config import Settings
 from magictask.events.models import Event
 from magictask.events.stream import CONSUMER_GROUP, EventStream, append_dead_letter, stream_key
 from magictask.kit.time import utcnow
+from magictask.kit.tracing import continue_from, tracer, tracing_enabled
 from magictask.leaderboards.live import after_ledger_commit
 from magictask.rewards import metrics
 from magictask.rewards.leases import PartitionLeases
@@ -185,9 +186,11 @@ class RewardConsumer:
             await self._ack({partition: [entry_id]})
 
     async def _score(self, event_ids: list[int], *, include_older: bool = True) -> BatchOutcome:
+        started = time.time_ns()
         async with self.sessionmaker() as session:
             outcome = await process_events(session, event_ids, include_older=include_older)
             await session.commit()
+        outcome.started_ns = started
         return outcome
 
     async def _ack(self, ids: dict[int, list[bytes]], processed: int = 0) -> None:
@@ -201,7 +204,24 @@ class RewardConsumer:
 
     async def _after(self, outcome: BatchOutcome, *, counted: bool = False) -> None:
         """After commit: live leaderboards, metrics, then the notifications (`counted`: the cluster total was
-        bumped with the ack)."""
+        bumped with the ack). Traced, when tracing is on, as the continuation of the events' requests."""
+        if not (tracing_enabled() and outcome.processed):
+            await self._after_commit(outcome, counted=counted)
+            return
+        parent, links = continue_from(outcome.trace_parents)
+        with tracer.start_as_current_span(
+            "reward batch",
+            context=parent,
+            links=links,
+            start_time=outcome.started_ns or None,
+            attributes={
+                "magictask.events": outcome.processed,
+                "magictask.notifications": len(outcome.notifications),
+            },
+        ):
+            await self._after_commit(outcome, counted=counted)
+
+    async def _after_commit(self, outcome: BatchOutcome, *, counted: bool) -> None:
         await after_ledger_commit(self.redis, outcome.workspace_ids)
         now = utcnow()
         if outcome.processed:

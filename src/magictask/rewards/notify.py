@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from magictask.kit.tracing import tracer
 from magictask.rewards.scoring.notices import Notification
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,13 @@ def remove_sink(sink: Sink) -> None:
 async def notify_rewards(notifications: Sequence[Notification]) -> None:
     if not notifications:
         return
+    with tracer.start_as_current_span(
+        "emit rewards", attributes={"magictask.notifications": len(notifications)}
+    ):
+        await _deliver(notifications)
+
+
+async def _deliver(notifications: Sequence[Notification]) -> None:
     for sink in list(_sinks):
         try:
             await sink(notifications)

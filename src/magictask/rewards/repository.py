@@ -68,7 +68,7 @@ async def find_scoring(
 # any batch size fits in a handful of parameters. Reads come back as plain rows, never ORM entities.
 
 _UNPROCESSED = "processed_at is null and dead_lettered_at is null"
-_EVENT_COLUMNS = "id, type, actor_id, workspace_id, task_id, payload, created_at, request_id"
+_EVENT_COLUMNS = "id, type, actor_id, workspace_id, task_id, payload, created_at, request_id, trace_parent"
 
 _LOCK_EVENTS = text(
     f"select {_EVENT_COLUMNS} from events where id = any(cast(:ids as bigint[])) and {_UNPROCESSED} "
@@ -215,7 +215,7 @@ _COMPLETION_TYPES = frozenset({"task.completed", "task.reopened"})
 async def lock_events(session: AsyncSession, event_ids: list[int], include_older: bool) -> list[Any]:
     """The batch's unprocessed events (with `include_older`, plus the older unprocessed events they depend
     on: the same actors' and, for completions and reopens, the same tasks' completions and reopens, to a
-    fixed point), locked, in id order: (id, type, actor_id, workspace_id, task_id, payload, created_at, request_id)."""
+    fixed point), locked, in id order: (id, type, actor_id, workspace_id, task_id, payload, created_at, request_id, trace_parent)."""
     if include_older and event_ids:
         pending = list(await session.execute(_UNPROCESSED_UP_TO, {"newest": max(event_ids)}))
         batch = set(event_ids)

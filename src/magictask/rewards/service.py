@@ -48,8 +48,10 @@ class BatchOutcome:
     notifications: list[Notification] = field(default_factory=list)
     # Workspaces whose ledger this batch may have written to: their leaderboards move once it commits.
     workspace_ids: set[uuid.UUID] = field(default_factory=set)
-    # (event id, the request that recorded it) for the worker's log lines.
+    # (event id, the request that recorded it) for the worker's log lines; the traces that recorded them.
     requests: list[tuple[int, str | None]] = field(default_factory=list)
+    trace_parents: list[str | None] = field(default_factory=list)
+    started_ns: int = 0  # when scoring began (the batch's span starts there)
 
 
 class EventRow(Protocol):
@@ -64,6 +66,7 @@ class EventRow(Protocol):
     payload: dict[str, Any]
     created_at: datetime
     request_id: str | None
+    trace_parent: str | None
 
 
 def _parse_date(value: Any) -> date | None:
@@ -280,6 +283,7 @@ async def process_events(
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
     outcome.requests = [(e.id, e.request_id) for e in events]
+    outcome.trace_parents = [e.trace_parent for e in events]
     # The boards whose ledger this batch wrote (live standings: leaderboards.live).
     outcome.workspace_ids = {uuid.UUID(a.workspace_id) for a in result.awards if a.workspace_id}
     return outcome

@@ -1,10 +1,10 @@
-"""events.request_id: the HTTP request that recorded the event, for following one request into the worker
+"""events.request_id and trace_parent: the HTTP request (and trace) that recorded the event, to follow it into the worker
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 14:30:00.000000
 
-A nullable column without a default: adding it rewrites nothing and takes the table lock only for an instant.
+Nullable columns without a default: adding them rewrites nothing and takes the table lock only for an instant.
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("events", sa.Column("request_id", sa.String(64), nullable=True))
+    op.add_column("events", sa.Column("trace_parent", sa.String(55), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("events", "trace_parent")
     op.drop_column("events", "request_id")
