@@ -449,6 +449,10 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
             (e.currentTarget as HTMLElement).focus();
           }}
           onEscapeKeyDown={keepOpenForFieldEscape}
+          // A click on a toast (a reward's breakdown, its dismiss button) is not a click away from the task.
+          onInteractOutside={(e) => {
+            if (e.target instanceof Element && e.target.closest("[data-sonner-toaster]")) e.preventDefault();
+          }}
         >
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />
