@@ -200,8 +200,9 @@ def summary(a: Award) -> str:
         details.append(names["shared"].note)
     if "priority" in names and names["priority"].note not in ("none", ""):
         details.append(f"{names['priority'].note} priority")
-    if "estimate" in names and names["estimate"].note != "0 points":
-        details.append(names["estimate"].note)
+    points = names["estimate"].amount if "estimate" in names else None
+    if points:
+        details.append(f"{points:g} point" + ("" if points == 1 else "s"))
     if "on_time" in names:
         details.append("on time")
     if "streak" in names and a.streak is not None and a.streak.state.current > 1:
