@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { APIRequestContext, Locator, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { newPerson, sameOrigin, uniqueEmail, type Person } from "./helpers";
+import { newPerson, sameOrigin, shot, uniqueEmail, type Person } from "./helpers";
 
 // Issue 13, items 3 and 6 and the workspace-wide switch of item 4: readable reward toasts that coalesce and
 // keep clear of the task drawer, a level up that blocks nothing, a scoring-weights form with help, presets,
@@ -104,6 +104,7 @@ test("completing a task says what happened in a sentence, with the breakdown one
   await expect(breakdown).toContainText("Estimate: 5 points×1.56");
   await expect(breakdown).toContainText("Done a week early×1.2");
   await expect(breakdown).toContainText("Total");
+  await shot(page, "reward-toast-breakdown");
   // The click on the toast did not close the drawer.
   await expect(page.getByTestId("task-drawer")).toBeVisible();
 });
@@ -187,6 +188,9 @@ test("scoring weights: sections, help per field, presets that fill the draft, a 
   // The preview follows the draft: urgent work earns more, comments less; nothing saved yet.
   await expect(urgentRow.getByTestId("draft-xp")).not.toHaveText(before ?? "");
   await expect(urgentRow.locator(".delta.up")).toBeVisible();
+  await expect(page.getByTestId("preset-delivery")).toHaveAttribute("aria-pressed", "true");
+  await preview.scrollIntoViewIfNeeded();
+  await shot(page, "weights-preset-preview");
   await expect(preview.locator('tr[data-example="comment"] .delta.down')).toHaveText("−3");
   const saved = await (await page.request.get(`/api/v1/workspaces/${ws.id}/scoring`)).json();
   expect(saved.weights.task_completed).toBe(30);
@@ -211,6 +215,7 @@ test("weights errors show beside each field, all at once, in plain words", async
   await expect(comment).toHaveAccessibleDescription(/Use 1000 or less/);
   await expect(reacting).toHaveAccessibleDescription(/Enter a number/);
   await expect(page.getByTestId("field-error")).toHaveCount(3);
+  await shot(page, "weights-errors");
   await expect(page.getByRole("button", { name: "Save weights" })).toBeDisabled();
   await expect(page.locator("[data-sonner-toast]")).toHaveCount(0); // beside the fields, not as toasts
 
@@ -232,6 +237,7 @@ test("turning gamification off for the workspace asks first and says what happen
   await expect(dialog).toContainText("Turn off gamification for everyone in Pixel Studio?");
   await expect(dialog).toContainText("Nobody earns XP");
   await expect(dialog).toContainText("XP already earned is kept");
+  await shot(page, "gamification-off-confirm");
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toBeHidden();
   await expect(toggle).toBeChecked();

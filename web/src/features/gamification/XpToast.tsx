@@ -32,13 +32,13 @@ export function eventLabel(type?: string, role?: string): string {
 }
 
 /** The kernel's explanation of an award, line by line in plain words (named factors, rounded sensibly). */
-export function ExplanationView({ e }: { e: Explanation }) {
+export function ExplanationView({ e, withSentence = true }: { e: Explanation; withSentence?: boolean }) {
   return (
     <div className="explanation" data-testid="reward-breakdown">
-      <p className="explanation-summary">{rewardSentence(e)}</p>
+      {withSentence && <p className="explanation-summary">{rewardSentence(e)}</p>}
       <ul>
-        {rewardBreakdown(e).map((l, i) => (
-          <li key={i}>
+        {rewardBreakdown(e).map((l, i, all) => (
+          <li key={i} className={i === all.length - 1 ? "explanation-total" : undefined}>
             <span>{l.label}</span>
             <b>{l.value}</b>
           </li>
@@ -82,7 +82,7 @@ export function XpToast({ xp, title, estimate, explanation, onDismiss }: { xp: n
           {open ? "Hide breakdown" : "Why this much?"}
         </button>
       )}
-      {open && explanation && <ExplanationView e={explanation} />}
+      {open && explanation && <ExplanationView e={explanation} withSentence={false} />}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type Schemas, type ScoringWeights } from "../../api/client";
 import { qk } from "../../api/queries";
-import { localErrors, PRIORITY_FIELDS, SECTIONS, serverErrors, valueOf, withValue, type FieldErrors, type FieldInfo } from "./weightsFields";
+import { ALL_FIELDS, localErrors, PRIORITY_FIELDS, SECTIONS, serverErrors, valueOf, withValue, type FieldErrors, type FieldInfo } from "./weightsFields";
 
 type Scoring = Schemas["ScoringOut"];
 type Preview = Schemas["ScoringPreviewOut"];
@@ -75,6 +75,11 @@ function PreviewTable({ preview, stale }: { preview?: Preview; stale: boolean })
       </tbody>
     </table>
   );
+}
+
+/** Whether the draft is exactly a preset (its version aside): the preset's button then shows as chosen. */
+function sameWeights(a: Partial<ScoringWeights>, b: ScoringWeights): boolean {
+  return ALL_FIELDS.every((f) => valueOf(a, f.id) === valueOf(b, f.id));
 }
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -153,7 +158,7 @@ export function ScoringWeightsForm({ ws, scoring }: { ws: string; scoring: Scori
         <h3 id="presets-h">Start from a preset</h3>
         <div className="preset-row">
           {(scoring.presets ?? []).map((p) => (
-            <button key={p.key} type="button" className="btn preset" onClick={() => fill(p.weights)} data-testid={`preset-${p.key}`}>
+            <button key={p.key} type="button" className="btn preset" aria-pressed={sameWeights(draft, p.weights)} onClick={() => fill(p.weights)} data-testid={`preset-${p.key}`}>
               <b>{p.name}</b>
               <span className="small muted">{p.description}</span>
             </button>
