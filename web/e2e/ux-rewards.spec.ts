@@ -66,8 +66,9 @@ test.beforeAll(async ({ browser }) => {
   const mine = { assignee_ids: [me.user.id] };
   tasks.urgent = await post(leo.request, `/api/v1/projects/${project.id}/tasks`, { title: "Ship the pricing page", priority: "urgent", estimate: 5, due_date: day(7), ...mine });
   tasks.roundTrip = await post(leo.request, `/api/v1/projects/${project.id}/tasks`, { title: "Fix the footer links", priority: "medium", ...mine });
+  tasks.narrow = await post(leo.request, `/api/v1/projects/${project.id}/tasks`, { title: "Tidy the style guide", priority: "low", ...mine });
   await leo.close();
-  ageTasks([tasks.urgent.id, tasks.roundTrip.id]);
+  ageTasks([tasks.urgent.id, tasks.roundTrip.id, tasks.narrow.id]);
   board = `/w/${ws.id}/p/${project.id}/board`;
 });
 
@@ -98,6 +99,9 @@ test("completing a task says what happened in a sentence, with the breakdown one
   expect((await pill.boundingBox())!.height).toBeLessThan(lineHeight * 2);
 
   await expect(toast.getByTestId("reward-breakdown")).toHaveCount(0);
+  // Her first completion also takes her to level 2: that card arrives with the award and moves the stack up;
+  // let it land before clicking (a click on where the toast was would land on the drawer's overlay).
+  await expect(rewards(page).getByTestId("level-up")).toBeVisible({ timeout: 20_000 });
   await toast.getByTestId("xp-toast-why").click();
   const breakdown = toast.getByTestId("reward-breakdown");
   await expect(breakdown).toContainText("Urgent priority×2");
@@ -164,6 +168,26 @@ test("complete, reopen and complete again: one reward toast, updated in place, n
   await expect(toast).toHaveClass(/is-final/);
   await expect(rewards(page).locator(".xp-toast.is-estimate")).toHaveCount(0);
   await expect(toast).toHaveCount(1);
+});
+
+test("on a screen too narrow to sit beside the drawer, the reward shows in one line over the header, clear of the drawer's body", async () => {
+  const page = maya.page;
+  await page.setViewportSize({ width: 900, height: 800 });
+  try {
+    await openTask(page, tasks.narrow);
+    await page.getByTestId("complete-button").click();
+    const toast = rewards(page).getByTestId("xp-toast");
+    await expect(toast).toHaveClass(/is-final/, { timeout: 20_000 });
+    await expect(toast.getByTestId("xp-toast-sentence")).toContainText("Low-priority task done");
+    const body = (await page.locator(".drawer-body").boundingBox())!;
+    for (const t of await rewards(page).locator("[data-sonner-toast]").all()) {
+      const box = await t.boundingBox();
+      if (box) expect(overlaps(box, body), "a reward toast covers the drawer's body").toBe(false);
+    }
+    await shot(page, "reward-toast-narrow");
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
 });
 
 test("scoring weights: sections, help per field, presets that fill the draft, a live preview from the kernel", async () => {

@@ -40,7 +40,8 @@ describe("XP toast", () => {
     expect(screen.getByTestId("xp-toast-sentence")).toHaveTextContent("High-priority task done, on a 3-day streak");
     expect(t).not.toHaveTextContent("->"); // no debug arithmetic
     expect(screen.queryByTestId("reward-breakdown")).toBeNull();
-    fireEvent.click(screen.getByRole("button", { name: "Why this much?" }));
+    expect(screen.getByTestId("xp-toast-why")).toHaveTextContent("Why this much?");
+    fireEvent.click(screen.getByTestId("xp-toast-why"));
     expect(screen.getByTestId("reward-breakdown")).toHaveTextContent("High priority×1.5");
     expect(screen.getByTestId("reward-breakdown")).toHaveTextContent("3-day streak×1.05");
     expect(screen.getByRole("button", { name: "Hide breakdown" })).toHaveAttribute("aria-expanded", "true");

@@ -22,5 +22,6 @@ export function RewardsLayer() {
   const roomBeside = useSyncExternalStore(subscribe, () => wide?.matches ?? true, () => true);
   const position = drawerOpen && !roomBeside ? "top-center" : "bottom-right";
   const offset = drawerOpen && roomBeside ? { right: DRAWER_WIDTH + GAP, bottom: GAP } : { top: 8, right: GAP, bottom: GAP };
-  return <Toaster id={REWARDS_TOASTER} className="reward-toaster" position={position} offset={offset} mobileOffset={offset} visibleToasts={3} expand gap={8} />;
+  // At the top they stack collapsed (the newest in front), so a second one doesn't reach down into the drawer.
+  return <Toaster id={REWARDS_TOASTER} className="reward-toaster" position={position} offset={offset} mobileOffset={offset} visibleToasts={3} expand={position !== "top-center"} gap={8} />;
 }

@@ -70,6 +70,12 @@ export function XpToast({ xp, title, estimate, explanation, onDismiss }: { xp: n
             {sentence}
           </span>
           {title ? <span className="xp-toast-task muted small">{title}{estimate ? " · confirming…" : ""}</span> : estimate ? <span className="muted small">confirming…</span> : null}
+          {explanation && !estimate && (
+            <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="xp-toast-why">
+              <span className="why-long">{open ? "Hide breakdown" : "Why this much?"}</span>
+              <span className="why-short">{open ? "Hide" : "Why?"}</span>
+            </button>
+          )}
         </span>
         {onDismiss && (
           <button type="button" className="btn ghost icon sm xp-toast-close" aria-label="Dismiss" onClick={onDismiss}>
@@ -77,11 +83,6 @@ export function XpToast({ xp, title, estimate, explanation, onDismiss }: { xp: n
           </button>
         )}
       </div>
-      {explanation && !estimate && (
-        <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="xp-toast-why">
-          {open ? "Hide breakdown" : "Why this much?"}
-        </button>
-      )}
       {open && explanation && <ExplanationView e={explanation} withSentence={false} />}
     </div>
   );
