@@ -81,7 +81,7 @@ const SCREENS: [string, (p: Page) => Promise<void>][] = [
   ["achievements", async (p) => { await p.goto(`/w/${ws.id}/achievements`); await expect(p.getByTestId("achievement").first()).toBeVisible(); }],
   ["leaderboard", async (p) => { await p.goto(`/w/${ws.id}/leaderboard`); await expect(p.getByTestId("leaderboard-row").first()).toBeVisible(); }],
   ["members", async (p) => { await p.goto(`/w/${ws.id}/members`); await expect(p.getByText("Sam Rivera")).toBeVisible(); }],
-  ["settings", async (p) => { await p.goto(`/w/${ws.id}/settings`); await expect(p.getByLabel("Task completed")).toBeVisible(); }],
+  ["settings", async (p) => { await p.goto(`/w/${ws.id}/settings`); await expect(p.getByLabel("Completing a task", { exact: true })).toBeVisible(); }],
   ["analytics", async (p) => { await p.goto(`/w/${ws.id}/analytics`); await expect(p.getByTestId("activity-chart")).toBeVisible(); await expect(p.getByRole("heading", { name: "Gamification on vs off" })).toBeVisible(); }],
   ["account", async (p) => { await p.goto(`/w/${ws.id}/account`); await expect(p.getByLabel("Time zone")).toBeVisible(); await expect(p.getByTestId("api-token").first()).toBeVisible(); }],
   // Once the shell is complete (the page re-mounts into it when the workspaces arrive), scroll to the tokens.

@@ -11,8 +11,15 @@ from magictask.accounts.dependencies import CurrentUser
 from magictask.deps import MutationId, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
-from magictask.rewards import preview, progress
-from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut, XpPreview
+from magictask.rewards import preview, progress, weights_preview
+from magictask.rewards.schemas import (
+    AchievementOut,
+    LedgerItem,
+    ProgressOut,
+    ScoringOut,
+    ScoringPreviewOut,
+    XpPreview,
+)
 from magictask.rewards.scoring.weights import ScoringWeights
 
 router = APIRouter(tags=["rewards"], route_class=TransactionalRoute)
@@ -56,3 +63,14 @@ async def put_scoring(
     """Replace the workspace's weights (admins). They price this workspace's own board only: everyone's
     profile XP follows the standard model. Send the `version` you read; a stale one gets 409."""
     return await progress.put_scoring(uow, user, workspace_id, weights, mutation_id)
+
+
+@router.post("/workspaces/{workspace_id}/scoring/preview", response_model=ScoringPreviewOut)
+async def preview_scoring(
+    workspace_id: uuid.UUID, draft: ScoringWeights, user: CurrentUser, uow: Uow
+) -> ScoringPreviewOut:
+    """What typical actions (completing a small, medium or urgent task, commenting, mentioning, reacting,
+    logging in...) earn on this workspace's board with the saved weights and with the `draft` (admins).
+    Priced by the scoring kernel the worker runs; nothing is saved. A draft out of bounds is a 422 naming
+    every field (`error.fields`)."""
+    return await weights_preview.preview_weights(uow.session, user, workspace_id, draft)

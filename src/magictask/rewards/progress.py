@@ -19,10 +19,18 @@ from magictask.kit.pagination import Page, PageParams
 from magictask.kit.time import utcnow
 from magictask.rewards import repository as repo
 from magictask.rewards.models import WorkspaceScoring
-from magictask.rewards.schemas import AchievementOut, LedgerItem, ProgressOut, ScoringOut, StreakOut
+from magictask.rewards.schemas import (
+    AchievementOut,
+    LedgerItem,
+    ProgressOut,
+    ScoringOut,
+    ScoringPresetOut,
+    StreakOut,
+)
 from magictask.rewards.scoring import achievements as ach
 from magictask.rewards.scoring.explain import stored_explanation
 from magictask.rewards.scoring.levels import progress as level_progress
+from magictask.rewards.scoring.presets import PRESETS
 from magictask.rewards.scoring.streaks import current_streak
 from magictask.rewards.scoring.weights import STANDARD, ScoringWeights
 from magictask.rewards.state import load_distinct, load_stats
@@ -126,22 +134,26 @@ async def achievements_for(session: AsyncSession, viewer: User, user_id: uuid.UU
     return out
 
 
-def _scoring_out(workspace_id: uuid.UUID, row: WorkspaceScoring | None) -> ScoringOut:
+_PRESETS = [
+    ScoringPresetOut(key=p.key, name=p.name, description=p.description, weights=p.weights) for p in PRESETS
+]
+
+
+def saved_weights(row: WorkspaceScoring | None) -> ScoringWeights:
+    """The workspace's weights as saved (the standard model until an admin saves some)."""
     if row is None:
-        return ScoringOut(
-            workspace_id=workspace_id,
-            version=1,
-            weights=STANDARD,
-            defaults=STANDARD,
-            updated_at=None,
-        )
-    weights = ScoringWeights.model_validate({**row.weights, "version": row.version})
+        return STANDARD
+    return ScoringWeights.model_validate({**row.weights, "version": row.version})
+
+
+def _scoring_out(workspace_id: uuid.UUID, row: WorkspaceScoring | None) -> ScoringOut:
     return ScoringOut(
         workspace_id=workspace_id,
-        version=row.version,
-        weights=weights,
+        version=row.version if row else 1,
+        weights=saved_weights(row),
         defaults=STANDARD,
-        updated_at=row.updated_at,
+        presets=_PRESETS,
+        updated_at=row.updated_at if row else None,
     )
 
 

@@ -62,12 +62,39 @@ class AchievementOut(BaseModel):
     target: int
 
 
+class ScoringPresetOut(BaseModel):
+    key: str = Field(description="balanced | collaboration | delivery")
+    name: str
+    description: str
+    weights: ScoringWeights
+
+
 class ScoringOut(BaseModel):
     workspace_id: uuid.UUID
     version: int
     weights: ScoringWeights = Field(description="This workspace's weights: they price its own board only")
     defaults: ScoringWeights = Field(description="The standard model, which prices everyone's profile XP")
+    presets: list[ScoringPresetOut] = Field(
+        default_factory=list,
+        description="Ready-made weights to start from (they fill a draft; nothing is saved)",
+    )
     updated_at: datetime | None
+
+
+class ScoringExampleOut(BaseModel):
+    key: str
+    label: str = Field(description="The typical action, in plain words")
+    current_xp: int = Field(description="Board XP it earns with the workspace's saved weights")
+    draft_xp: int = Field(description="Board XP it would earn with the draft weights")
+    profile_xp: int = Field(description="Profile XP it earns (the standard model: no weights change it)")
+    summary: str = Field(description="The draft award in one sentence, as its explanation says it")
+
+
+class ScoringPreviewOut(BaseModel):
+    """Typical actions priced by the scoring kernel with the saved weights and with a draft. Nothing is saved."""
+
+    current_version: int
+    examples: list[ScoringExampleOut]
 
 
 class PreviewAward(BaseModel):

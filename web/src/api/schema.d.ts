@@ -1026,6 +1026,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/scoring/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Scoring
+         * @description What typical actions (completing a small, medium or urgent task, commenting, mentioning, reacting,
+         *     logging in...) earn on this workspace's board with the saved weights and with the `draft` (admins).
+         *     Priced by the scoring kernel the worker runs; nothing is saved. A draft out of bounds is a 422 naming
+         *     every field (`error.fields`).
+         */
+        post: operations["preview_scoring_api_v1_workspaces__workspace_id__scoring_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/teams": {
         parameters: {
             query?: never;
@@ -1588,6 +1611,8 @@ export interface components {
         };
         /** ExplainedFactor */
         ExplainedFactor: {
+            /** Amount */
+            amount?: number;
             /** Board */
             board?: number;
             /** Name */
@@ -2634,10 +2659,45 @@ export interface components {
              */
             workspace_id: string;
         };
+        /** ScoringExampleOut */
+        ScoringExampleOut: {
+            /**
+             * Current Xp
+             * @description Board XP it earns with the workspace's saved weights
+             */
+            current_xp: number;
+            /**
+             * Draft Xp
+             * @description Board XP it would earn with the draft weights
+             */
+            draft_xp: number;
+            /** Key */
+            key: string;
+            /**
+             * Label
+             * @description The typical action, in plain words
+             */
+            label: string;
+            /**
+             * Profile Xp
+             * @description Profile XP it earns (the standard model: no weights change it)
+             */
+            profile_xp: number;
+            /**
+             * Summary
+             * @description The draft award in one sentence, as its explanation says it
+             */
+            summary: string;
+        };
         /** ScoringOut */
         ScoringOut: {
             /** @description The standard model, which prices everyone's profile XP */
             defaults: components["schemas"]["ScoringWeights"];
+            /**
+             * Presets
+             * @description Ready-made weights to start from (they fill a draft; nothing is saved)
+             */
+            presets?: components["schemas"]["ScoringPresetOut"][];
             /** Updated At */
             updated_at: string | null;
             /** Version */
@@ -2649,6 +2709,29 @@ export interface components {
              * Format: uuid
              */
             workspace_id: string;
+        };
+        /** ScoringPresetOut */
+        ScoringPresetOut: {
+            /** Description */
+            description: string;
+            /**
+             * Key
+             * @description balanced | collaboration | delivery
+             */
+            key: string;
+            /** Name */
+            name: string;
+            weights: components["schemas"]["ScoringWeights"];
+        };
+        /**
+         * ScoringPreviewOut
+         * @description Typical actions priced by the scoring kernel with the saved weights and with a draft. Nothing is saved.
+         */
+        ScoringPreviewOut: {
+            /** Current Version */
+            current_version: number;
+            /** Examples */
+            examples: components["schemas"]["ScoringExampleOut"][];
         };
         /**
          * ScoringWeights
@@ -8812,6 +8895,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoringOut"];
+                };
+            };
+            /** @description Malformed request body (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but your role or token does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (stale version, duplicate, limit reached) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input: `error.field` names the first offending field, `error.fields` lists them all */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database or Redis) is unavailable or too slow; retry later (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_scoring_api_v1_workspaces__workspace_id__scoring_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoringWeights"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoringPreviewOut"];
                 };
             };
             /** @description Malformed request body (`malformed_json`) */

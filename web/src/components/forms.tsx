@@ -184,7 +184,7 @@ export function useFormErrors<F extends string>(spec: FormSpec<F>) {
 export function FieldError({ id, message }: { id: string; message?: string | null }) {
   if (!message) return null;
   return (
-    <span className="error field-error" id={id}>
+    <span className="error field-error" id={id} data-testid="field-error">
       {message}
     </span>
   );

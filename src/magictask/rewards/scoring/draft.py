@@ -22,6 +22,10 @@ class Factor:
     value: float  # standard model (profile)
     board: float  # the workspace's weights (board)
     note: str = ""
+    # The quantity behind the factor, where it has one, so a reader can say it in words without parsing
+    # `note`: estimate -> story points, on_time -> days before the due date, shared -> assignees,
+    # streak -> streak days, repetition / pair_repetition -> which repeat this was.
+    amount: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +83,10 @@ class Draft:
         self.spent: tuple[int, int] | None = None  # daily budget used (profile, board), in profile XP
         self.budgets: list[Budget] = []  # the daily budgets it is paid from
 
-    def times(self, name: str, value: float, board: float | None = None, note: str = "") -> None:
-        self.multipliers.append(Factor(name, value, value if board is None else board, note))
+    def times(
+        self, name: str, value: float, board: float | None = None, note: str = "", amount: float | None = None
+    ) -> None:
+        self.multipliers.append(Factor(name, value, value if board is None else board, note, amount))
 
     def plus(self, name: str, value: float, board: float | None = None, note: str = "") -> None:
         self.bonuses.append(Factor(name, value, value if board is None else board, note))

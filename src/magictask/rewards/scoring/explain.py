@@ -28,6 +28,9 @@ class ExplainedFactor(TypedDict):
     value: float
     note: str
     board: NotRequired[float]
+    amount: NotRequired[float]
+    """The quantity behind the factor, where it has one: estimate -> story points, on_time -> days before
+    the due date, shared -> assignees, streak -> days, repetition / pair_repetition -> which repeat."""
 
 
 class ExplainedBonus(TypedDict):
@@ -129,9 +132,7 @@ class Award:
             "board_xp": self.board_xp,
             "summary": summary(self),
             "base": {"name": self.base_name, "xp": self.base, "board_xp": self.board_base},
-            "multipliers": [
-                {"name": f.name, "value": f.value, "note": f.note, "board": f.board} for f in self.multipliers
-            ],
+            "multipliers": [_factor(f) for f in self.multipliers],
             "bonuses": [
                 {"name": b.name, "xp": b.value, "note": b.note, "board_xp": b.board} for b in self.bonuses
             ],
@@ -160,6 +161,13 @@ class Award:
                 "by": c.by,
             }
         return out
+
+
+def _factor(f: Factor) -> ExplainedFactor:
+    out: ExplainedFactor = {"name": f.name, "value": f.value, "note": f.note, "board": f.board}
+    if f.amount is not None:
+        out["amount"] = f.amount
+    return out
 
 
 _LABELS = {
@@ -192,8 +200,9 @@ def summary(a: Award) -> str:
         details.append(names["shared"].note)
     if "priority" in names and names["priority"].note not in ("none", ""):
         details.append(f"{names['priority'].note} priority")
-    if "estimate" in names and names["estimate"].note != "0 points":
-        details.append(names["estimate"].note)
+    points = names["estimate"].amount if "estimate" in names else None
+    if points:
+        details.append(f"{points:g} point" + ("" if points == 1 else "s"))
     if "on_time" in names:
         details.append("on time")
     if "streak" in names and a.streak is not None and a.streak.state.current > 1:

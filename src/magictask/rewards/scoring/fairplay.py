@@ -121,7 +121,7 @@ def _decay(d: Draft, name: str, nth: int, free: int, decay: float, floor: float,
     factor = repeat_factor(nth, free, decay, floor)
     if decay ** (nth - free) < floor:
         d.caps.append(Limit(f"{name}_floor", floor, decay ** (nth - free)))
-    d.times(name, factor, note=note)
+    d.times(name, factor, note=note, amount=nth)
 
 
 def _streak(d: Draft, ctx: Context) -> None:
@@ -141,7 +141,7 @@ def _streak(d: Draft, ctx: Context) -> None:
     if mult < uncapped:
         d.caps.append(Limit("streak_cap", mult, uncapped))
     board = streak_multiplier(days, ctx.board.streak_step, ctx.board.streak_cap)
-    d.times("streak", mult, board, f"{days}-day streak")
+    d.times("streak", mult, board, f"{days}-day streak", amount=days)
     if last is None or ctx.today > last:
         bonus = ctx.std.first_action_bonus
         d.plus("first_action_of_day", bonus, ctx.board.first_action_bonus, f"first work on {ctx.today}")

@@ -209,7 +209,7 @@ def _completed(
         d.no_bonus = True
         return d
     if len(people) > 1:
-        d.times("shared", 1 / len(people), note=f"shared by {len(people)} assignees")
+        d.times("shared", 1 / len(people), note=f"shared by {len(people)} assignees", amount=len(people))
     _work_multipliers(d, facts.settled, std, board, facts, time_zone)
     return d
 
@@ -242,7 +242,7 @@ def _work_multipliers(
     # estimates both stop paying.
     est = d.capped("estimate_cap", 1.0 + std.estimate_step * math.sqrt(points), std.estimate_cap)
     board_est = min(board.estimate_cap, 1.0 + board.estimate_step * math.sqrt(points))
-    d.times("estimate", est, board_est, f"{points:g} points")
+    d.times("estimate", est, board_est, f"{points:g} points", amount=points)
 
     if settled.due_date is not None:
         done_on = local_date(facts.occurred_at, time_zone)
@@ -252,6 +252,7 @@ def _work_multipliers(
                 std.on_time_multiplier,
                 board.on_time_multiplier,
                 f"done {done_on}, due {settled.due_date}",
+                amount=(settled.due_date - done_on).days,
             )
         else:
             d.reasons.append(f"late: done {done_on} after due {settled.due_date} ({time_zone})")

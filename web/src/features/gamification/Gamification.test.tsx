@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { fireEvent, render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import type { Achievement, Progress } from "../../api/client";
@@ -23,25 +23,28 @@ describe("XP bar", () => {
 });
 
 describe("XP toast", () => {
-  it("says it is an estimate until the worker's award arrives, then explains it", () => {
+  it("says what happened in a sentence, marks an estimate, and keeps the breakdown one click away", () => {
     const { rerender } = render(<XpToast xp={36} estimate title="Fix bug" />);
     expect(screen.getByTestId("xp-toast")).toHaveClass("is-estimate");
-    expect(screen.getByText("Estimating…")).toBeInTheDocument();
+    expect(screen.getByTestId("xp-toast")).toHaveTextContent("confirming…");
     rerender(
       <XpToast
         xp={45}
         title="Fix bug"
-        explanation={makeExplanation({ xp: 45, summary: "Completed a task (high priority, 3-day streak)", multipliers: [{ name: "priority", value: 1.5, note: "high" }], formula: "30 x 1.5 = 45 -> 45", streak: { days: 3, outcome: "extended", freezes_used: 0, freeze_earned: false, freezes_held: 0 } })}
+        explanation={makeExplanation({ xp: 45, multipliers: [{ name: "priority", value: 1.5, note: "high" }, { name: "streak", value: 1.05, note: "3-day streak", amount: 3 }], formula: "30 x 1.5 = 45 -> 45" })}
       />,
     );
     const t = screen.getByTestId("xp-toast");
     expect(t).toHaveClass("is-final");
     expect(screen.getByTestId("xp-toast-amount")).toHaveTextContent("+45 XP");
-    expect(t).toHaveTextContent("Task completed");
-    expect(t).toHaveTextContent("Priority · high×1.5");
-    expect(t).toHaveTextContent("30 x 1.5 = 45 -> 45");
-    expect(t).toHaveTextContent("3-day streak");
-    expect(t).toHaveTextContent("Completed a task (high priority, 3-day streak)");
+    expect(screen.getByTestId("xp-toast-sentence")).toHaveTextContent("High-priority task done, on a 3-day streak");
+    expect(t).not.toHaveTextContent("->"); // no debug arithmetic
+    expect(screen.queryByTestId("reward-breakdown")).toBeNull();
+    expect(screen.getByTestId("xp-toast-why")).toHaveTextContent("Why this much?");
+    fireEvent.click(screen.getByTestId("xp-toast-why"));
+    expect(screen.getByTestId("reward-breakdown")).toHaveTextContent("High priority×1.5");
+    expect(screen.getByTestId("reward-breakdown")).toHaveTextContent("3-day streak×1.05");
+    expect(screen.getByTestId("xp-toast-why")).toHaveAttribute("aria-expanded", "true");
   });
 
   it("carries no formula of its own: without the server's preview it shows no number until the award", () => {
@@ -51,6 +54,7 @@ describe("XP toast", () => {
 
   it("says when this workspace's board counts an award differently from the profile", () => {
     render(<XpToast xp={5} explanation={makeExplanation({ xp: 5, board_xp: 1000 })} />);
+    fireEvent.click(screen.getByTestId("xp-toast-why"));
     expect(screen.getByTestId("xp-toast")).toHaveTextContent("board counts it as 1000 XP");
   });
 });

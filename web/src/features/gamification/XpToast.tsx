@@ -1,5 +1,7 @@
-import { Sparkles, Trophy } from "lucide-react";
+import { Sparkles, Trophy, X } from "lucide-react";
+import { useState } from "react";
 import type { Explanation } from "../../api/client";
+import { fmtXp, plural, rewardBreakdown, rewardSentence } from "./rewardCopy";
 
 export type { Explanation };
 
@@ -29,64 +31,59 @@ export function eventLabel(type?: string, role?: string): string {
   return role === "receiver" ? `${base} (received)` : base;
 }
 
-/** The worker's explanation of an award, as a readable breakdown. */
-export function ExplanationView({ e }: { e: Explanation }) {
+/** The kernel's explanation of an award, line by line in plain words (named factors, rounded sensibly). */
+export function ExplanationView({ e, withSentence = true }: { e: Explanation; withSentence?: boolean }) {
   return (
-    <div className="explanation">
-      {e.summary && <p className="explanation-summary">{e.summary}</p>}
+    <div className="explanation" data-testid="reward-breakdown">
+      {withSentence && <p className="explanation-summary">{rewardSentence(e)}</p>}
       <ul>
-        {e.base && (
-          <li>
-            <span>{humanize(e.base.name)}</span>
-            <b>{e.base.xp} XP</b>
-          </li>
-        )}
-        {e.multipliers?.map((m) => (
-          <li key={m.name}>
-            <span>
-              {humanize(m.name)}
-              {m.note ? <em> · {m.note}</em> : null}
-            </span>
-            <b>×{+m.value.toFixed(3)}</b>
-          </li>
-        ))}
-        {e.bonuses?.map((b) => (
-          <li key={b.name}>
-            <span>
-              {humanize(b.name)}
-              {b.note ? <em> · {b.note}</em> : null}
-            </span>
-            <b>+{b.xp}</b>
+        {rewardBreakdown(e).map((l, i, all) => (
+          <li key={i} className={i === all.length - 1 ? "explanation-total" : undefined}>
+            <span>{l.label}</span>
+            <b>{l.value}</b>
           </li>
         ))}
       </ul>
-      {e.reasons && e.reasons.length > 0 && <p className="muted small">{e.reasons.join(" · ")}</p>}
-      {e.formula && <code className="formula">{e.formula}</code>}
-      {e.board_xp !== undefined && e.board_xp !== e.xp && <p className="small muted">This workspace's board counts it as {e.board_xp} XP (its own weights).</p>}
-      {e.streak && e.streak.days > 0 && (
-        <p className="small">
-          🔥 {e.streak.days}-day streak{e.streak.freezes_used ? ` · ${e.streak.freezes_used} freeze used` : ""}
-          {e.streak.freeze_earned ? " · freeze earned" : ""}
-        </p>
-      )}
+      {e.board_xp !== undefined && e.board_xp !== e.xp && <p className="small muted">This workspace's board counts it as {plural(e.board_xp, "XP", "XP")} (its own weights).</p>}
+      {e.streak && e.streak.freezes_used > 0 && <p className="small muted">A streak freeze covered a missed day.</p>}
+      {e.streak?.freeze_earned && <p className="small muted">You earned a streak freeze.</p>}
     </div>
   );
 }
 
-export function XpToast({ xp, title, estimate, explanation, compact }: { xp: number | null; title?: string; estimate?: boolean; explanation?: Explanation; compact?: boolean }) {
+/** The one reward toast: "+54 XP  Urgent task done a week early", the breakdown one click away. While the
+ * completion is being scored it shows the server's preview of it, marked as an estimate; the confirmed award
+ * replaces it in place. */
+export function XpToast({ xp, title, estimate, explanation, onDismiss }: { xp: number | null; title?: string; estimate?: boolean; explanation?: Explanation; onDismiss?: () => void }) {
+  const [open, setOpen] = useState(false);
+  const sentence = explanation ? rewardSentence(explanation) : "Counting your XP…";
   return (
     <div className={`xp-toast ${estimate ? "is-estimate" : "is-final"}`} role="status" data-testid="xp-toast">
       <div className="xp-toast-head">
         <span className="xp-toast-badge">
           <Sparkles size={16} aria-hidden />
-          <span data-testid="xp-toast-amount">{xp === null ? "XP" : `${xp >= 0 ? "+" : ""}${xp} XP`}</span>
+          <span data-testid="xp-toast-amount">{xp === null ? "XP" : fmtXp(xp)}</span>
         </span>
-        <span className="xp-toast-title">
-          {estimate ? "Estimating…" : eventLabel(explanation?.event_type, explanation?.role)}
-          {title ? <span className="muted"> · {title}</span> : null}
+        <span className="xp-toast-text">
+          <span className="xp-toast-sentence" data-testid="xp-toast-sentence">
+            <span className="sr-only">— </span>
+            {sentence}
+          </span>
+          {title ? <span className="xp-toast-task muted small">{title}{estimate ? " · confirming…" : ""}</span> : estimate ? <span className="muted small">confirming…</span> : null}
+          {explanation && !estimate && (
+            <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="xp-toast-why">
+              <span className="why-long">{open ? "Hide breakdown" : "Why this much?"}</span>
+              <span className="why-short">{open ? "Hide" : "Why?"}</span>
+            </button>
+          )}
         </span>
+        {onDismiss && (
+          <button type="button" className="btn ghost icon sm xp-toast-close" aria-label="Dismiss" onClick={onDismiss}>
+            <X size={14} />
+          </button>
+        )}
       </div>
-      {!compact && explanation && <ExplanationView e={explanation} />}
+      {open && explanation && <ExplanationView e={explanation} withSentence={false} />}
     </div>
   );
 }

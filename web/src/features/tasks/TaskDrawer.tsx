@@ -426,6 +426,13 @@ export function keepOpenForFieldEscape(e: KeyboardEvent) {
   if (e.target instanceof Element && e.target.closest("[data-captures-escape]")) e.preventDefault();
 }
 
+/** Whether the last pointer press was on a toast. Radix reports a click outside the drawer only once the click
+ * is over, when the element pressed may be gone (a toast button that swaps its label), so it is noted here, as
+ * the press happens. */
+let pressedOnToast = false;
+if (typeof document !== "undefined")
+  document.addEventListener("pointerdown", (e) => (pressedOnToast = e.target instanceof Element && !!e.target.closest("[data-sonner-toaster]")), true);
+
 export function TaskDrawer({ taskId }: { taskId: string }) {
   const [, setParams] = useSearchParams();
   const task = useTask(taskId);
@@ -449,6 +456,10 @@ export function TaskDrawer({ taskId }: { taskId: string }) {
             (e.currentTarget as HTMLElement).focus();
           }}
           onEscapeKeyDown={keepOpenForFieldEscape}
+          // A click on a toast (a reward's breakdown, its dismiss button) is not a click away from the task.
+          onInteractOutside={(e) => {
+            if (pressedOnToast || (e.target instanceof Element && e.target.closest("[data-sonner-toaster]"))) e.preventDefault();
+          }}
         >
           {task.data && project.data ? (
             <TaskDetail task={task.data} project={project.data} members={members.data ?? []} />

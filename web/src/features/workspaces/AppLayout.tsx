@@ -10,7 +10,7 @@ import { setTheme, theme } from "../../lib/theme";
 import { connection } from "../../realtime/socket";
 import { rememberWorkspace } from "../../App";
 import { XpBar } from "../gamification/XpBar";
-import { LevelUpCelebration } from "../gamification/LevelUp";
+import { RewardsLayer } from "../gamification/RewardsLayer";
 import { gamificationOn } from "../gamification/rewards";
 import { NotificationsBell } from "../notifications/Bell";
 import { ConflictDialog } from "../tasks/ConflictDialog";
@@ -242,7 +242,7 @@ export function AppLayout() {
           <Outlet />
         </main>
       </div>
-      <LevelUpCelebration />
+      <RewardsLayer />
       <ConflictDialog />
       <KeyboardShortcuts />
     </div>
