@@ -3,6 +3,7 @@ for the person who deleted it or an admin; after the window a clear 410."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.helpers import Account, Team, create_task, fetch_events, ok, signup
+from tests.helpers import Account, Team, add_member, create_task, fetch_events, ok, signup
 from tests.tasks.test_complete_and_delete import error, status_id
 
 
@@ -78,8 +79,6 @@ async def test_who_may_undo_a_task_delete(client: httpx.AsyncClient, team: Team)
     ok(await client.delete(f"/api/v1/tasks/{task['id']}", headers=team.member.headers), 204)
     third = await signup(client, name="Tess Third")
     outsider = await signup(client, name="Oscar Outsider")
-    from tests.helpers import add_member
-
     await add_member(client, team.workspace["id"], team.owner, third)
     err = error(await client.post(f"/api/v1/tasks/{task['id']}/restore", headers=third.headers), 403)
     assert err["code"] == "insufficient_role"
@@ -167,3 +166,15 @@ async def test_an_undone_column_delete_puts_the_column_and_its_tasks_back(
     assert error(await client.post(f"/api/v1/statuses/{review}/restore", headers=oh), 410)["code"] == (
         "restore_window_closed"
     )
+
+
+async def test_two_undos_at_once_restore_the_task_once(client: httpx.AsyncClient, team: Team) -> None:
+    task = await create_task(client, team.project["id"], team.member, title="Clicked twice")
+    ok(await client.delete(f"/api/v1/tasks/{task['id']}", headers=team.member.headers), 204)
+    url = f"/api/v1/tasks/{task['id']}/restore"
+    first, second = await asyncio.gather(
+        client.post(url, headers=team.member.headers), client.post(url, headers=team.owner.headers)
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 404]
+    listed = ok(await client.get(f"/api/v1/projects/{team.project['id']}/tasks", headers=team.owner.headers))
+    assert [t["id"] for t in listed["items"]].count(task["id"]) == 1
