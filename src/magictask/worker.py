@@ -22,6 +22,7 @@ from magictask.redis import redis_for
 from magictask.rewards.consumer import RewardConsumer
 from magictask.rewards.notify import install_sink, remove_sink
 from magictask.rewards.sweeper import run_sweeper
+from magictask.trash.purge import run_purger
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
             ),
             run_trimmer(redis, settings.event_partitions, settings.stream_trim_seconds, stop),
             run_leaderboard_refresher(refresh_engine, settings.leaderboard_refresh_seconds, stop),
+            run_purger(sessionmaker, stop),
         )
     finally:
         remove_sink(emitter.send_rewards)

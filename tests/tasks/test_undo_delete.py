@@ -178,3 +178,28 @@ async def test_two_undos_at_once_restore_the_task_once(client: httpx.AsyncClient
     assert sorted([first.status_code, second.status_code]) == [200, 404]
     listed = ok(await client.get(f"/api/v1/projects/{team.project['id']}/tasks", headers=team.owner.headers))
     assert [t["id"] for t in listed["items"]].count(task["id"]) == 1
+
+
+async def test_the_worker_purges_what_can_no_longer_be_restored(
+    client: httpx.AsyncClient, team: Team, db_engine: AsyncEngine
+) -> None:
+    from magictask.db import make_sessionmaker
+    from magictask.trash.purge import purge_expired
+
+    old = await create_task(client, team.project["id"], team.member, title="Long gone")
+    recent = await create_task(client, team.project["id"], team.member, title="Just deleted")
+    for task in (old, recent):
+        ok(await client.delete(f"/api/v1/tasks/{task['id']}", headers=team.member.headers), 204)
+    async with db_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "update deleted_items set restorable_until = now() - interval '2 hours' where subject_id = :id"
+            ),
+            {"id": uuid.UUID(old["id"])},
+        )
+    assert await purge_expired(make_sessionmaker(db_engine)) == 1
+    async with db_engine.connect() as conn:
+        kept = (await conn.execute(text("select subject_id from deleted_items"))).scalars().all()
+    assert kept == [uuid.UUID(recent["id"])]
+    error(await client.post(f"/api/v1/tasks/{old['id']}/restore", headers=team.member.headers), 404)
+    ok(await client.post(f"/api/v1/tasks/{recent['id']}/restore", headers=team.member.headers))
