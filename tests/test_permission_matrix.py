@@ -187,6 +187,8 @@ async def fresh_path_values(
         ids["team_id"] = ok(await c.post(url, json=body, headers=owner), 201)["id"]
         if method == "DELETE" and path.endswith("{user_id}"):
             ok(await c.put(f"{API}/teams/{ids['team_id']}/members/{ids['user_id']}", headers=owner))
+    if path.endswith("/restore"):  # undo: something `creator` (the owner, for columns) just deleted
+        await delete_for_undo(c, w, path, ids, creator)
     if path.endswith("/invites/{invite_id}"):
         body = {"email": f"invitee{next(_unique)}@example.com"}
         url = f"{API}/workspaces/{ids['workspace_id']}/invites"
@@ -208,6 +210,27 @@ async def fresh_path_values(
     if path == f"{API}/workspaces/{{workspace_id}}" and method == "DELETE" and actor is w.owner:
         ids["workspace_id"] = (await create_workspace(c, w.owner, name="Doomed"))["id"]
     return ids
+
+
+async def delete_for_undo(
+    c: httpx.AsyncClient, w: Workspace, path: str, ids: dict[str, str], creator: Account
+) -> None:
+    if path == f"{API}/tasks/{{task_id}}/restore":
+        ids["task_id"] = (await create_task(c, ids["project_id"], creator, title=f"undo {next(_unique)}"))[
+            "id"
+        ]
+        ok(await c.delete(f"{API}/tasks/{ids['task_id']}", headers=creator.headers), 204)
+    elif path == f"{API}/comments/{{comment_id}}/restore":
+        url = f"{API}/tasks/{ids['task_id']}/comments"
+        ids["comment_id"] = ok(await c.post(url, json={"body": "undo me"}, headers=creator.headers), 201)[
+            "id"
+        ]
+        ok(await c.delete(f"{API}/comments/{ids['comment_id']}", headers=creator.headers), 204)
+    elif path == f"{API}/statuses/{{status_id}}/restore":
+        body = {"name": f"Column {next(_unique)}", "category": "in_progress"}
+        url = f"{API}/projects/{ids['project_id']}/statuses"
+        ids["status_id"] = ok(await c.post(url, json=body, headers=w.owner.headers), 201)["id"]
+        ok(await c.delete(f"{API}/statuses/{ids['status_id']}", headers=w.owner.headers), 204)
 
 
 def unique_key() -> str:
@@ -245,7 +268,7 @@ async def _call(
         columns = ok(await w.client.get(f"{API}/projects/{path_values['project_id']}/statuses", headers=w.owner.headers))  # fmt: skip
         body["status_ids"] = [s["id"] for s in columns]
     version = None  # what optimistic locking needs: the current version of the task or the weights
-    if "{task_id}" in row.path and row.method in ("PATCH", "DELETE", "POST"):
+    if "{task_id}" in row.path and row.method in ("PATCH", "DELETE", "POST") and "/restore" not in row.path:
         task = ok(await w.client.get(f"{API}/tasks/{path_values['task_id']}", headers=w.owner.headers))
         version = int(task["version"])
     if row.path.endswith("/scoring") and row.method == "PUT":
@@ -302,6 +325,7 @@ async def test_a_guest_is_refused_every_write_but_commenting_reacting_and_leavin
         (("POST", f"{API}/tasks/{{task_id}}/comments"), None),
         (("PATCH", f"{API}/comments/{{comment_id}}"), None),
         (("DELETE", f"{API}/comments/{{comment_id}}"), None),
+        (("POST", f"{API}/comments/{{comment_id}}/restore"), None),
         (("POST", f"{API}/tasks/{{task_id}}/reactions"), None),
         (("DELETE", f"{API}/tasks/{{task_id}}/reactions/{{emoji}}"), None),
         (("POST", f"{API}/comments/{{comment_id}}/reactions"), None),

@@ -18,6 +18,7 @@ from magictask.rewards.models import (
     XpLedger,
 )
 from magictask.tasks.models import Task, TaskAssignee
+from magictask.trash.models import DeletedItem
 from magictask.workspaces.models import Invite, Team, TeamMember, Workspace, WorkspaceMember
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "Comment",
     "CommentMention",
+    "DeletedItem",
     "Event",
     "IdempotencyKey",
     "Invite",

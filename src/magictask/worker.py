@@ -16,7 +16,7 @@ from magictask.config import Settings, get_settings
 from magictask.db import engine_for, make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.events.trim import run_trimmer
-from magictask.idempotency.service import run_purger
+from magictask.idempotency.service import run_idempotency_purger
 from magictask.kit.tracing import shutdown_tracing
 from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
@@ -24,6 +24,7 @@ from magictask.redis import redis_for
 from magictask.rewards.consumer import RewardConsumer
 from magictask.rewards.notify import install_sink, remove_sink
 from magictask.rewards.sweeper import run_sweeper
+from magictask.trash.purge import run_purger
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
             run_trimmer(redis, settings.event_partitions, settings.stream_trim_seconds, stop),
             run_leaderboard_refresher(refresh_engine, settings.leaderboard_refresh_seconds, stop),
             run_purger(sessionmaker, stop),
+            run_idempotency_purger(sessionmaker, stop),
         )
     finally:
         remove_sink(emitter.send_rewards)

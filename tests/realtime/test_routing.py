@@ -53,9 +53,22 @@ def test_task_changes_are_task_updated_to_board_and_task_rooms(type_: str, chang
 
 
 def test_comments_and_reactions_go_to_the_task_room_only() -> None:
-    for type_ in (types.COMMENT_CREATED, types.COMMENT_DELETED, types.REACTION_ADDED, types.REACTION_REMOVED):
+    for type_ in (
+        types.COMMENT_CREATED,
+        types.COMMENT_DELETED,
+        types.COMMENT_RESTORED,
+        types.REACTION_ADDED,
+        types.REACTION_REMOVED,
+    ):
         (emission,) = plan_for(event(type_, subject_type="comment")).emissions
         assert emission.event == type_ and emission.rooms == (f"task:{TASK}",)
+
+
+def test_an_undone_task_delete_reaches_the_board_and_the_task_like_a_create() -> None:
+    (emission,) = plan_for(event(types.TASK_RESTORED, {"number": 4})).emissions
+    assert emission.event == "task.restored"
+    assert emission.rooms == (f"project:{PROJECT}", f"task:{TASK}")
+    assert emission.data["mutation_id"] == "m-1" and emission.data["version"] == 3
 
 
 def test_mention_is_a_notification_to_the_mentioned_user_alone() -> None:

@@ -56,3 +56,20 @@ async def update_comment(
 async def delete_comment(comment_id: uuid.UUID, uow: Uow, user: CurrentUser, mutation_id: MutationId) -> None:
     """Delete your own comment; workspace admins and owners may delete anyone's."""
     await service.delete_comment(uow, user, comment_id, mutation_id)
+
+
+@router.post(
+    "/comments/{comment_id}/restore",
+    response_model=CommentOut,
+    responses={
+        403: {"description": "Deleted by someone else, and you are not an admin"},
+        404: {"description": "No recently deleted comment with this id"},
+        409: {"description": "Its task was deleted"},
+        410: {"description": "The undo window (30 s) has closed"},
+    },
+)
+async def restore_comment(
+    comment_id: uuid.UUID, uow: Uow, user: CurrentUser, mutation_id: MutationId
+) -> CommentOut:
+    """Undo a delete: bring the comment back as it was. Whoever deleted it, or an admin, may, within 30 s."""
+    return await service.restore_comment(uow, user, comment_id, mutation_id)

@@ -14,17 +14,19 @@ from magictask.comments import repository
 from magictask.comments.mentions import resolve_mentions
 from magictask.comments.models import Comment
 from magictask.comments.schemas import CommentOut, UserRef
+from magictask.comments.undo import revive_comments, snapshot_comments
 from magictask.comments.views import new_comment_view
 from magictask.db import UnitOfWork
 from magictask.events import types
 from magictask.events.service import record_event
 from magictask.kit.cursors import keyset_cursor, read_time_keyset
-from magictask.kit.errors import Forbidden, NotFound
+from magictask.kit.errors import Conflict, Forbidden, NotFound
 from magictask.kit.pagination import Page, PageParams
 from magictask.reactions import repository as reactions_repository
 from magictask.reactions.schemas import ReactionSummary
 from magictask.tasks import repository as tasks_repository
 from magictask.tasks.models import Task
+from magictask.trash import service as trash
 from magictask.workspaces.access import check_role, require_comment, require_task
 
 EXCERPT_LENGTH = 140
@@ -186,12 +188,22 @@ async def update_comment(
 
 
 async def delete_comment(uow: UnitOfWork, user: User, comment_id: uuid.UUID, mutation_id: str | None) -> None:
-    """The author, or a workspace admin or owner, deletes; its mentions and reactions go with it."""
+    """The author, or a workspace admin or owner, deletes; its mentions and reactions go with it. Undoable
+    for `trash.RESTORE_WINDOW`."""
     session = uow.session
     comment, member = await require_comment(session, comment_id, user.id, lock="update")
     if comment.author_id != user.id:
         check_role(member, "admin", "delete another member's comment")
     task = await _task_of(session, comment)
+    await trash.keep(
+        session,
+        "comment",
+        comment.id,
+        workspace_id=task.workspace_id,
+        project_id=task.project_id,
+        deleted_by=user.id,
+        snapshot=await snapshot_comments(session, [comment.id]),
+    )
     await _record_comment_event(
         uow,
         types.COMMENT_DELETED,
@@ -206,3 +218,29 @@ async def delete_comment(uow: UnitOfWork, user: User, comment_id: uuid.UUID, mut
         mutation_id,
     )
     await repository.delete_comment(session, comment)
+
+
+async def restore_comment(
+    uow: UnitOfWork, user: User, comment_id: uuid.UUID, mutation_id: str | None
+) -> CommentOut:
+    """Undo a delete within its window: the comment comes back with its id, time, mentions and reactions.
+    Scores nothing (the comment earned once, when written) and notifies no one again."""
+    session = uow.session
+    kept = await trash.take(session, "comment", comment_id, user.id)
+    task_id = uuid.UUID(kept.snapshot["comments"][0]["task_id"])
+    task = await tasks_repository.get_task(session, task_id, lock="key_share")
+    if task is None:
+        raise Conflict("The comment's task was deleted: restore the task first", code="task_deleted")
+    await revive_comments(session, kept.snapshot)
+    comment = await repository.get_comment(session, comment_id)
+    assert comment is not None
+    await _record_comment_event(
+        uow,
+        types.COMMENT_RESTORED,
+        user,
+        task,
+        comment,
+        _excerpt_payload(task, comment, comment.body),
+        mutation_id,
+    )
+    return (await present(session, [comment], user.id))[0]

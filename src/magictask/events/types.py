@@ -10,9 +10,12 @@ TASK_MOVED: Final = "task.moved"
 TASK_COMPLETED: Final = "task.completed"
 TASK_REOPENED: Final = "task.reopened"
 TASK_DELETED: Final = "task.deleted"
+# Undo of a delete within its window (trash/): the same task, comment or its rows back, never scored.
+TASK_RESTORED: Final = "task.restored"
 COMMENT_CREATED: Final = "comment.created"
 COMMENT_UPDATED: Final = "comment.updated"
 COMMENT_DELETED: Final = "comment.deleted"
+COMMENT_RESTORED: Final = "comment.restored"
 MENTION_CREATED: Final = "mention.created"
 REACTION_ADDED: Final = "reaction.added"
 REACTION_REMOVED: Final = "reaction.removed"
@@ -40,7 +43,7 @@ XP_FLAG_RESOLVED: Final = "xp.flag_resolved"
 ALL: Final = frozenset(
     {
         TASK_CREATED, TASK_UPDATED, TASK_MOVED, TASK_COMPLETED, TASK_REOPENED, TASK_DELETED,
-        COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, MENTION_CREATED,
+        TASK_RESTORED, COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, COMMENT_RESTORED, MENTION_CREATED,
         REACTION_ADDED, REACTION_REMOVED, USER_LOGIN, USER_UPDATED, INVITE_ACCEPTED,
         MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_CHANGED,
         WORKSPACE_CREATED, WORKSPACE_UPDATED, PROJECT_CREATED, PROJECT_UPDATED, PROJECT_DELETED,

@@ -139,7 +139,7 @@ async def purge_expired(session: AsyncSession) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def run_purger(
+async def run_idempotency_purger(
     sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event, every_seconds: float = 600
 ) -> None:
     """In the worker: keys older than a day are forgotten (a claim reclaims an expired key anyway)."""

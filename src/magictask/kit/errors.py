@@ -67,6 +67,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Gone(AppError):
+    """The thing existed but can no longer be had (e.g. an undo whose window has closed)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class PreconditionRequired(AppError):
     status_code = 428
     code = "precondition_required"

@@ -116,3 +116,20 @@ async def delete_status(
     done or last open column."""
     await service.delete_status(uow, user, status_id, move_to, mutation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/statuses/{status_id}/restore",
+    response_model=StatusOut,
+    responses={
+        403: {"description": "Only admins and owners manage columns"},
+        404: {"description": "No recently deleted column with this id"},
+        409: {"description": "A column with its name exists again, or the project has the most columns"},
+        410: {"description": "The undo window (30 s) has closed"},
+    },
+)
+async def restore_status(
+    status_id: uuid.UUID, uow: Uow, user: CurrentUser, mutation_id: MutationId
+) -> StatusOut:
+    """Undo a column delete within 30 s: the column returns in its place with the tasks the delete moved."""
+    return await service.restore_status(uow, user, status_id, mutation_id)

@@ -31,6 +31,8 @@ from magictask.projects.schemas import (
     StatusOut,
     StatusUpdate,
 )
+from magictask.projects.undo import revive_status, snapshot_status
+from magictask.trash import service as trash
 from magictask.workspaces.access import (
     check_role,
     require_member,
@@ -310,6 +312,7 @@ async def delete_status(
                 field="move_to",
             )
     in_column = await repo.count_tasks_in_status(uow.session, status.id)
+    kept = await snapshot_status(uow.session, status, statuses, target.id if target else None)
     moved = 0
     if in_column:
         if target is None:
@@ -325,6 +328,15 @@ async def delete_status(
             await uow.session.flush()
     except IntegrityError as exc:  # a task was moved in concurrently
         raise Conflict("The column is not empty; try again", code="status_not_empty") from exc
+    await trash.keep(
+        uow.session,
+        "status",
+        status.id,
+        workspace_id=project.workspace_id,
+        project_id=project.id,
+        deleted_by=user.id,
+        snapshot=kept,
+    )
     await _record_columns_changed(
         uow,
         user,
@@ -336,6 +348,33 @@ async def delete_status(
         moved_to=str(target.id) if target else None,
         moved_tasks=moved,
     )
+
+
+async def restore_status(
+    uow: UnitOfWork, user: User, status_id: uuid.UUID, mutation_id: str | None
+) -> StatusOut:
+    """Undo a column delete within its window: the column comes back in its place, and the tasks the delete
+    moved out go back where they sat (same side of done, so no task completes or reopens)."""
+    item = await trash.take(uow.session, "status", status_id, user.id)
+    project = await repo.get_project(uow.session, item.project_id, for_update=True)
+    assert project is not None  # deleting the project deletes what it kept
+    await require_role(uow.session, project.workspace_id, user.id, "admin", "restore a column")
+    statuses = await repo.list_statuses(uow.session, project.id)
+    if len(statuses) >= MAX_STATUSES:
+        raise Conflict(f"A project has at most {MAX_STATUSES} columns", code="too_many_statuses")
+    _check_name_free(statuses, item.snapshot["status"]["name"])
+    status, moved_back = await revive_status(uow.session, item.snapshot, statuses)
+    await _record_columns_changed(
+        uow,
+        user,
+        project,
+        "restored",
+        mutation_id,
+        status_id=str(status.id),
+        name=status.name,
+        moved_back_tasks=moved_back,
+    )
+    return StatusOut.model_validate(status)
 
 
 async def reorder_statuses(

@@ -27,9 +27,11 @@ TASK_CHANGES = {
 PASSTHROUGH = {
     types.TASK_CREATED,
     types.TASK_DELETED,
+    types.TASK_RESTORED,
     types.COMMENT_CREATED,
     types.COMMENT_UPDATED,
     types.COMMENT_DELETED,
+    types.COMMENT_RESTORED,
     types.REACTION_ADDED,
     types.REACTION_REMOVED,
 }
@@ -144,7 +146,7 @@ def plan_for(ev: CommittedEvent, max_bytes: int = 4096) -> Plan:
     if ev.type in TASK_CHANGES:
         data = envelope(ev, max_bytes, change=TASK_CHANGES[ev.type])
         plan.emissions.append(Emission("task.updated", _rooms(project, task), data))
-    elif ev.type in (types.TASK_CREATED, types.TASK_DELETED):
+    elif ev.type in (types.TASK_CREATED, types.TASK_DELETED, types.TASK_RESTORED):
         plan.emissions.append(Emission(ev.type, _rooms(project, task), envelope(ev, max_bytes)))
     elif ev.type in PASSTHROUGH:  # comments and reactions: whoever has the task open
         plan.emissions.append(Emission(ev.type, _rooms(task or project), envelope(ev, max_bytes)))

@@ -165,6 +165,23 @@ async def delete_task(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post(
+    "/tasks/{task_id}/restore",
+    response_model=TaskOut,
+    responses={
+        403: {"description": "Deleted by someone else, and you are not an admin"},
+        404: {"description": "No recently deleted task with this id"},
+        410: {"description": "The undo window (30 s) has closed"},
+    },
+)
+async def restore_task(
+    task_id: uuid.UUID, uow: Uow, user: CurrentUser, mutation_id: MutationId, response: Response
+) -> TaskOut:
+    """Undo a delete: bring the task back exactly as it was (comments, assignees, subtasks, position).
+    Whoever deleted it, or an admin, may, within 30 s of the delete."""
+    return _etag(response, await service.restore_task(uow, user, task_id, mutation_id))
+
+
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut)
 async def complete_task(
     task_id: uuid.UUID,

@@ -39,7 +39,9 @@ from magictask.tasks.recording import (
 )
 from magictask.tasks.repository import TaskFilters
 from magictask.tasks.schemas import TaskComplete, TaskCreate, TaskOut, TaskReopen, TaskUpdate
+from magictask.tasks.undo import revive_task, snapshot_task
 from magictask.tasks.views import build_view, build_views, new_task_view
+from magictask.trash import service as trash
 from magictask.workspaces.access import require_project, require_role
 
 
@@ -326,7 +328,7 @@ async def delete_task(
     uow: UnitOfWork, user: User, task_id: uuid.UUID, if_match: str | None, mutation_id: str | None
 ) -> None:
     """Delete the task (its comments and reactions go with it); its subtasks stay, without a parent. Its
-    creator may, and an admin or owner may delete anyone's."""
+    creator may, and an admin or owner may delete anyone's. Undoable for `trash.RESTORE_WINDOW`."""
     loaded = await load_with_columns(uow, task_id, user, lock=True)
     task, project = loaded.task, loaded.project
     if task.created_by != user.id:
@@ -337,7 +339,37 @@ async def delete_task(
         "status_id": str(task.status_id),
         "was_completed": task.completed_at is not None,
     }
+    await trash.keep(
+        uow.session,
+        "task",
+        task.id,
+        workspace_id=task.workspace_id,
+        project_id=project.id,
+        deleted_by=user.id,
+        snapshot=await snapshot_task(uow.session, task.id),
+    )
     await record_task_event(uow, ev.TASK_DELETED, user, project, task, mutation_id, payload)
     await repo.detach_subtasks(uow.session, task.id)
     await repo.delete_task(uow.session, task.id)
     uow.session.expunge(task)
+
+
+async def restore_task(uow: UnitOfWork, user: User, task_id: uuid.UUID, mutation_id: str | None) -> TaskOut:
+    """Undo a delete within its window: the task comes back with its id, number, column, position,
+    completion, assignees, subtasks, comments and reactions. No XP moves (task.restored scores 0; the
+    task's award is keyed by its id and was never reversed)."""
+    kept = await trash.take(uow.session, "task", task_id, user.id)
+    project = await project_repo.get_project(uow.session, kept.project_id, for_update=True)
+    assert project is not None  # deleting the project deletes what it kept
+    statuses = await project_repo.list_statuses(uow.session, project.id)
+    await revive_task(uow.session, kept.snapshot, statuses)
+    task = await repo.get_task(uow.session, task_id)
+    assert task is not None
+    payload = {
+        "number": task.number,
+        "status_id": str(task.status_id),
+        "was_completed": task.completed_at is not None,
+        "parent_id": as_json(task.parent_id),
+    }
+    await record_task_event(uow, ev.TASK_RESTORED, user, project, task, mutation_id, payload)
+    return await build_view(uow, project, statuses, task)

@@ -62,6 +62,14 @@ function handleEntityEvent(qc: QueryClient, name: string, ev: RealtimeEvent) {
     case "task.deleted":
       if (ev.project_id && taskId) removeTask(qc, ev.project_id, taskId);
       break;
+    case "task.restored":
+      // An undone delete: the whole board refetches, since the task's subtasks moved back under it.
+      if (ev.project_id) qc.invalidateQueries({ queryKey: qk.board(ev.project_id) });
+      void refreshTask(qc, ev);
+      break;
+    case "comment.restored":
+      if (taskId) qc.invalidateQueries({ queryKey: qk.comments(taskId) });
+      break;
     case "comment.created":
     case "comment.updated":
     case "comment.deleted":
@@ -87,6 +95,10 @@ function handleEntityEvent(qc: QueryClient, name: string, ev: RealtimeEvent) {
     case "project.deleted":
       if (ev.workspace_id) qc.invalidateQueries({ queryKey: qk.projects(ev.workspace_id) });
       if (ev.project_id) qc.invalidateQueries({ queryKey: qk.project(ev.project_id) });
+      // A column deleted (or its delete undone) moves its tasks without a task event each: refetch the board.
+      if (ev.project_id && Array.isArray(ev.data.fields) && ev.data.fields.includes("statuses")) {
+        qc.invalidateQueries({ queryKey: qk.board(ev.project_id) });
+      }
       break;
   }
 }
@@ -95,9 +107,11 @@ const ENTITY_EVENTS = [
   "task.created",
   "task.updated",
   "task.deleted",
+  "task.restored",
   "comment.created",
   "comment.updated",
   "comment.deleted",
+  "comment.restored",
   "reaction.added",
   "reaction.removed",
   "member.joined",

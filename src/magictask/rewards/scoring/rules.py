@@ -41,8 +41,11 @@ SIMPLE: Mapping[tuple[str, Role], tuple[str, Family]] = {
 NOT_SCORED: Mapping[str, str] = {
     "task.deleted": "deleting a task neither earns nor costs XP: it is housekeeping, and XP already "
     "earned for finished work stays",
+    "task.restored": "undoing a delete neither earns nor costs XP: the task comes back with the XP it "
+    "already earned, and a delete-and-undo loop earns nothing",
     "comment.updated": "editing a comment is not scored: scoring edits would reward churn",
     "comment.deleted": "deleting a comment neither earns nor costs XP",
+    "comment.restored": "undoing a comment's delete neither earns nor costs XP: it earned once, when written",
     "reaction.removed": "removing a reaction neither earns nor costs XP (adding it again earns nothing "
     "either: a reaction counts once per person and thing)",
 }

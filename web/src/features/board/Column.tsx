@@ -3,6 +3,7 @@ import { SortableContext, verticalListSortingStrategy } from "@dnd-kit/sortable"
 import { DropdownMenu } from "radix-ui";
 import { ArrowLeft, ArrowRight, MoreHorizontal, Pencil, Plus, Trash2 } from "lucide-react";
 import { useState, type FormEvent } from "react";
+import { TitleLimit, titleTooLong } from "../tasks/TitleLimit";
 import type { Status, Task } from "../../api/client";
 import { SortableCard } from "./TaskCard";
 
@@ -28,12 +29,15 @@ export interface ColumnProps {
 export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, onCategory, onMove, onDelete, first, last, adding, onAdding: setAdding }: ColumnProps) {
   const { setNodeRef, isOver } = useDroppable({ id: `col:${status.id}`, data: { colId: status.id } });
   const [renaming, setRenaming] = useState(false);
+  const [titleLength, setTitleLength] = useState(0);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const input = e.currentTarget.elements.namedItem("title") as HTMLInputElement;
     const title = input.value.trim();
+    if (titleTooLong(title)) return; // the message under the input says why
     if (title) onQuickAdd(status.id, title);
     input.value = "";
+    setTitleLength(0);
   };
   const headingId = `col-h-${status.id}`;
   return (
@@ -112,7 +116,8 @@ export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, on
       <div className="quick-add">
         {adding ? (
           <form onSubmit={submit}>
-            <input className="input" name="title" placeholder="Task title, then Enter" autoFocus aria-label={`New task in ${status.name}`} onKeyDown={(e) => e.key === "Escape" && setAdding(false)} onBlur={(e) => !e.currentTarget.value && setAdding(false)} maxLength={500} />
+            <input className="input" name="title" placeholder="Task title, then Enter" autoFocus aria-label={`New task in ${status.name}`} onKeyDown={(e) => e.key === "Escape" && setAdding(false)} onBlur={(e) => !e.currentTarget.value && setAdding(false)} onInput={(e) => setTitleLength(e.currentTarget.value.trim().length)} />
+            <TitleLimit length={titleLength} />
           </form>
         ) : (
           <button className="btn ghost sm block" style={{ justifyContent: "flex-start", color: "var(--muted)" }} onClick={() => setAdding(true)}>

@@ -23,7 +23,9 @@ export const CardBody = memo(function CardBody({ task, people }: CardProps) {
         <span className="spacer" />
         {done && <CheckCircle2 size={14} color="var(--cat-done)" aria-label="Done" />}
       </div>
-      <div className="card-title">{task.title}</div>
+      <div className="card-title" title={task.title}>
+        {task.title}
+      </div>
       {(task.labels.length > 0 || due || task.subtask_count > 0 || assignees.length > 0 || task.estimate) && (
         <div className="card-meta">
           {task.labels.slice(0, 3).map((l) => (

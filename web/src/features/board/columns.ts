@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Project, type Status } from "../../api/client";
 import { qk } from "../../api/queries";
+import { offerUndo } from "../../lib/undo";
 
 type Category = Status["category"];
 
@@ -41,7 +42,19 @@ export function useColumnActions(project: Project) {
   });
   const remove = useMutation({
     mutationFn: ({ id, moveTo }: { id: string; moveTo?: string }) => unwrap(api.DELETE("/api/v1/statuses/{status_id}", { params: { path: { status_id: id }, query: { move_to: moveTo } } })),
-    onSuccess: refresh,
+    onMutate: ({ id }) => ({ name: qc.getQueryData<Project>(qk.project(pid))?.statuses.find((s) => s.id === id)?.name ?? "" }),
+    onSuccess: (_d, { id }, ctx) => {
+      refresh();
+      const name = ctx?.name ?? "";
+      offerUndo(
+        `Column “${name}” deleted`,
+        async () => {
+          await unwrap(api.POST("/api/v1/statuses/{status_id}/restore", { params: { path: { status_id: id } } }));
+          refresh();
+        },
+        `Column “${name}” restored`,
+      );
+    },
     onError: fail("delete the column"),
   });
   return { add, update, reorder, remove };

@@ -100,6 +100,8 @@ const VERBS: Record<string, string> = {
   "task.moved": "moved",
   "task.updated": "updated",
   "task.deleted": "deleted",
+  "task.restored": "restored",
+  "comment.restored": "restored a comment on",
   "comment.created": "commented on",
   "reaction.added": "reacted to",
   "mention.created": "mentioned someone on",

@@ -6,6 +6,7 @@ import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
+import { offerUndo } from "../../lib/undo";
 import { Markdown } from "./Markdown";
 
 export const EMOJIS = ["👍", "🎉", "❤️", "🚀", "👀", "😄", "🔥", "✅"];
@@ -197,6 +198,15 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
       qc.setQueryData(qk.comments(taskId), ctx?.prev);
       toast.error(`Couldn't delete the comment: ${errorMessage(e)}`);
     },
+    onSuccess: (_d, id) =>
+      offerUndo(
+        "Comment deleted",
+        async () => {
+          await unwrap(api.POST("/api/v1/comments/{comment_id}/restore", { params: { path: { comment_id: id } } }));
+          await qc.invalidateQueries({ queryKey: qk.comments(taskId) });
+        },
+        "Comment restored",
+      ),
   });
   // No version on comments: only the author may edit, so the last save wins (the server ignores an unchanged body).
   const edit = useMutation({

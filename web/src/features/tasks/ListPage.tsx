@@ -132,8 +132,10 @@ export function ListPage() {
                 return (
                   <tr key={t.id} onClick={() => set("task", t.id)} tabIndex={0} data-task-nav="" onKeyDown={(e) => e.key === "Enter" && set("task", t.id)} aria-label={`${t.key} ${t.title}`}>
                     <td className="task-key">{t.key}</td>
-                    <td>
-                      <span style={{ fontWeight: 550 }}>{t.title}</span>{" "}
+                    <td className="list-title-cell">
+                      <span className="list-title" title={t.title}>
+                        {t.title}
+                      </span>{" "}
                       {t.labels.map((l) => (
                         <span key={l} className="chip label hide-sm" style={{ ["--chip" as string]: colorFor(l), marginLeft: 4 }}>
                           {l}

@@ -13,6 +13,7 @@ import { activitySentence } from "../projects/ProjectsPage";
 import { Comments, ReactionBar } from "./Comments";
 import { Markdown } from "./Markdown";
 import { useCreateTask, useDeleteTask, useToggleComplete, useUpdateTask } from "./mutations";
+import { TitleLimit, titleTooLong } from "./TitleLimit";
 
 /** Edit a text field against the version it started from: a stale save gets the conflict dialog. */
 function useDraft(value: string, version: number) {
@@ -36,36 +37,42 @@ function useDraft(value: string, version: number) {
 function TitleField({ task }: { task: Task }) {
   const update = useUpdateTask();
   const d = useDraft(task.title, task.version);
+  const tooLong = titleTooLong(d.value);
   const save = () => {
+    if (tooLong) return; // keep the draft and its message: saving would be refused (422 on title)
     const v = d.value.trim();
     if (d.editing && v && v !== task.title) update.mutate({ task, patch: { title: v }, baseVersion: d.base });
     d.end();
   };
   return (
-    <textarea
-      className="task-title-input"
-      rows={1}
-      value={d.value}
-      onFocus={d.begin}
-      onChange={(e) => d.change(e.target.value)}
-      onBlur={save}
-      onKeyDown={(e) => {
-        if (e.key === "Enter") {
-          e.preventDefault();
-          e.currentTarget.blur();
-        }
-        if (e.key === "Escape") {
-          e.stopPropagation();
-          d.end();
-          e.currentTarget.blur();
-        }
-      }}
-      aria-label="Title"
-      data-testid="task-title"
-      data-captures-escape="" // Escape reverts the title; it must not also close the drawer
-      maxLength={500}
-      style={{ fieldSizing: "content" } as React.CSSProperties}
-    />
+    <>
+      <textarea
+        className="task-title-input"
+        rows={1}
+        value={d.value}
+        onFocus={d.begin}
+        onChange={(e) => d.change(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            e.currentTarget.blur();
+          }
+          if (e.key === "Escape") {
+            e.stopPropagation();
+            d.end();
+            e.currentTarget.blur();
+          }
+        }}
+        aria-label="Title"
+        aria-invalid={tooLong || undefined}
+        aria-describedby="task-title-limit"
+        data-testid="task-title"
+        data-captures-escape="" // Escape reverts the title; it must not also close the drawer
+        style={{ fieldSizing: "content" } as React.CSSProperties}
+      />
+      <TitleLimit length={d.value.trim().length} id="task-title-limit" />
+    </>
   );
 }
 
@@ -178,6 +185,7 @@ function Subtasks({ task, project }: { task: Task; project: Project }) {
   const create = useCreateTask(project.id);
   const toggle = useToggleComplete();
   const qc = useQueryClient();
+  const [subLength, setSubLength] = useState(0);
   const subtasks = useQuery({
     queryKey: qk.subtasks(task.id),
     queryFn: async () => (await unwrap(api.GET("/api/v1/projects/{project_id}/tasks", { params: { path: { project_id: project.id }, query: { parent_id: task.id, sort: "number", limit: 200 } } }))).items,
@@ -213,11 +221,14 @@ function Subtasks({ task, project }: { task: Task; project: Project }) {
         onSubmit={(e) => {
           e.preventDefault();
           const input = e.currentTarget.elements.namedItem("sub") as HTMLInputElement;
+          if (titleTooLong(input.value)) return; // the message beside the input says why
+          setSubLength(0);
           if (input.value.trim()) create.mutate({ title: input.value.trim(), parent_id: task.id }, { onSuccess: () => void qc.invalidateQueries({ queryKey: qk.subtasks(task.id) }) });
           input.value = "";
         }}
       >
-        <input className="input" name="sub" placeholder="+ Add a subtask" aria-label="Add a subtask" style={{ height: 32, marginTop: 4 }} maxLength={500} />
+        <input className="input" name="sub" placeholder="+ Add a subtask" aria-label="Add a subtask" style={{ height: 32, marginTop: 4 }} onInput={(e) => setSubLength(e.currentTarget.value.trim().length)} />
+        <TitleLimit length={subLength} />
       </form>
     </div>
   );

@@ -3,6 +3,7 @@ import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type Task, type TaskPatch } from "../../api/client";
 import { qk, upsertTask } from "../../api/queries";
 import { createStore } from "../../lib/store";
+import { offerUndo } from "../../lib/undo";
 import { announceCompletion } from "../gamification/rewards";
 
 export interface Conflict {
@@ -181,7 +182,17 @@ export function useDeleteTask() {
     onSuccess: (_d, task) => {
       qc.invalidateQueries({ queryKey: ["list", task.project_id] });
       if (task.parent_id) qc.invalidateQueries({ queryKey: qk.subtasks(task.parent_id) });
-      toast.success(`${task.key} deleted`);
+      offerUndo(`${task.key} deleted`, () => restoreTask(qc, task), `${task.key} restored`);
     },
   });
+}
+
+/** Undo a delete: the server brings the task back as it was (comments, subtasks, position, XP untouched). */
+async function restoreTask(qc: QueryClient, task: Task) {
+  const restored = await unwrap(api.POST("/api/v1/tasks/{task_id}/restore", { params: { path: { task_id: task.id } } }));
+  upsertTask(qc, restored);
+  // Its subtasks moved back under it: the board refetches rather than guessing which cards leave.
+  void qc.invalidateQueries({ queryKey: qk.board(task.project_id) });
+  void qc.invalidateQueries({ queryKey: qk.subtasks(task.id) });
+  return restored;
 }
