@@ -3637,7 +3637,10 @@ export interface operations {
     logout_api_v1_auth_logout_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4015,6 +4018,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 comment_id: string;
@@ -4192,6 +4197,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 comment_id: string;
@@ -4339,6 +4346,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The secret from the invite */
@@ -4550,7 +4559,10 @@ export interface operations {
     change_password_api_v1_me_password_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4931,7 +4943,10 @@ export interface operations {
     create_token_api_v1_me_tokens_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5389,6 +5404,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 project_id: string;
@@ -5661,6 +5678,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 project_id: string;
@@ -5925,6 +5944,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 status_id: string;
@@ -6406,6 +6427,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -6500,6 +6523,8 @@ export interface operations {
                 "if-match"?: string | null;
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -6666,6 +6691,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -6845,6 +6872,8 @@ export interface operations {
                 "if-match"?: string | null;
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -6937,6 +6966,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -7737,6 +7768,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8473,7 +8506,10 @@ export interface operations {
     create_invite_api_v1_workspaces__workspace_id__invites_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 workspace_id: string;
             };
@@ -9042,6 +9078,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 workspace_id: string;
@@ -9290,7 +9328,10 @@ export interface operations {
     preview_scoring_api_v1_workspaces__workspace_id__scoring_preview_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 workspace_id: string;
             };
@@ -9451,7 +9492,10 @@ export interface operations {
     create_team_api_v1_workspaces__workspace_id__teams_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 workspace_id: string;
             };
@@ -9617,6 +9661,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 flag_id: number;
@@ -9709,6 +9755,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The award's XP ledger id */
@@ -9802,6 +9850,8 @@ export interface operations {
             header?: {
                 /** @description Client id of this mutation, echoed in real-time events */
                 "x-mutation-id"?: string | null;
+                /** @description Makes a retry safe: a second request with the same key (and the same method, path and body) gets the first one's answer, with `Idempotent-Replayed: true`, instead of doing the work again. Keys are private to the credential and kept 24 hours; the same key with a different request is a 422. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The award's XP ledger id */
