@@ -1213,6 +1213,8 @@ export interface components {
             subject_id: string;
             /** Subject Type */
             subject_type: string;
+            /** @description The task the event is about, as it is now, so the line can name and link it; null when there is none or it was deleted (task events keep `key` and `title` in the payload) */
+            task: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Type */
@@ -1220,8 +1222,16 @@ export interface components {
         };
         /** ActivityOut */
         ActivityOut: {
-            /** Average Daily Active */
+            /**
+             * Average Daily Active
+             * @description Members active on an average day of the measured days
+             */
             average_daily_active: number;
+            /**
+             * Average Weekly Active
+             * @description Members active in the 7 days ending on an average day of the measured days
+             */
+            average_weekly_active: number;
             /** Daily */
             daily: components["schemas"]["DailyActivity"][];
             /**
@@ -1230,6 +1240,17 @@ export interface components {
              * @description Last day included (today, in the workspace time zone)
              */
             end: string;
+            /**
+             * Measured Days
+             * @description Days the averages cover (measured_from to end)
+             */
+            measured_days: number;
+            /**
+             * Measured From
+             * Format: date
+             * @description First day the averages cover: the range's start, or the workspace's first day if later
+             */
+            measured_from: string;
             /**
              * Members
              * @description Current members
@@ -1242,7 +1263,7 @@ export interface components {
             start: string;
             /**
              * Stickiness
-             * @description Average daily over average weekly active members
+             * @description average_daily_active over average_weekly_active: the share of a week's active members who are active on a given day (null when nobody was active)
              */
             stickiness: number | null;
             /** Timezone */
@@ -2077,6 +2098,8 @@ export interface components {
             occurred_at: string;
             /** Role */
             role: string;
+            /** @description The task the award was for, to name and link it; null when there is none, it was deleted, or the viewer is no longer a member of its workspace */
+            task: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Workspace Id */
@@ -3041,6 +3064,26 @@ export interface components {
              * Format: uuid
              */
             workspace_id: string;
+        };
+        /**
+         * TaskRef
+         * @description Enough of a task to name it and link to it.
+         */
+        TaskRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Title */
+            title: string;
         };
         /** TaskReopen */
         TaskReopen: {
