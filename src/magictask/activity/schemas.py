@@ -21,8 +21,9 @@ class ActivityItem(BaseModel):
     project_id: uuid.UUID | None
     task_id: uuid.UUID | None
     task: TaskRef | None = Field(
+        default=None,
         description="The task the event is about, as it is now, so the line can name and link it; null when "
-        "there is none or it was deleted (task events keep `key` and `title` in the payload)"
+        "there is none or it was deleted (task events keep `key` and `title` in the payload)",
     )
     payload: dict[str, Any]
     created_at: datetime

@@ -44,8 +44,9 @@ class LedgerItem(BaseModel):
     workspace_id: uuid.UUID | None
     task_id: uuid.UUID | None
     task: TaskRef | None = Field(
+        default=None,
         description="The task the award was for, to name and link it; null when there is none, it was deleted, "
-        "or the viewer is no longer a member of its workspace"
+        "or the viewer is no longer a member of its workspace",
     )
     occurred_at: datetime
     explanation: Explanation

@@ -1214,7 +1214,7 @@ export interface components {
             /** Subject Type */
             subject_type: string;
             /** @description The task the event is about, as it is now, so the line can name and link it; null when there is none or it was deleted (task events keep `key` and `title` in the payload) */
-            task: components["schemas"]["TaskRef"] | null;
+            task?: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Type */
@@ -2099,7 +2099,7 @@ export interface components {
             /** Role */
             role: string;
             /** @description The task the award was for, to name and link it; null when there is none, it was deleted, or the viewer is no longer a member of its workspace */
-            task: components["schemas"]["TaskRef"] | null;
+            task?: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Workspace Id */

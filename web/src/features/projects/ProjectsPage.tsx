@@ -3,7 +3,9 @@ import { Dialog } from "radix-ui";
 import { Flame, FolderKanban, Plus, Sparkles, Target } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, errorMessage, unwrap, type ActivityItem, type Member, type Project } from "../../api/client";
+import { api, errorMessage, unwrap, type Member, type Project } from "../../api/client";
+import { activityLine } from "./activitySentence";
+import { ActivitySentence } from "./ActivityLineView";
 import { qk, useMe, useMembers, useProgress, useProjects, useWorkspaces } from "../../api/queries";
 import { Avatar, colorFor, Empty, relativeTime, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
@@ -79,36 +81,6 @@ export function NewProjectDialog({ ws, open, onOpenChange }: { ws: string; open:
   );
 }
 
-const VERBS: Record<string, string> = {
-  "task.created": "created",
-  "task.completed": "completed",
-  "task.reopened": "reopened",
-  "task.moved": "moved",
-  "task.updated": "updated",
-  "task.deleted": "deleted",
-  "comment.created": "commented on",
-  "reaction.added": "reacted to",
-  "mention.created": "mentioned someone on",
-  "member.joined": "joined the workspace",
-  "project.created": "created project",
-  "invite.accepted": "accepted an invite",
-  "xp.adjusted": "corrected an XP award",
-  "xp.flagged": "flagged an XP award for review",
-  "xp.flag_resolved": "resolved a flag on an XP award",
-};
-
-export function activitySentence(a: ActivityItem): { verb: string; object: string } {
-  const p = a.payload as Record<string, unknown>;
-  const verb = VERBS[a.type] ?? a.type.replace(".", " ");
-  const key = typeof p.key === "string" ? p.key : "";
-  const title = typeof p.title === "string" ? p.title : "";
-  let object = [key, title].filter(Boolean).join(" ");
-  if (a.type === "task.moved" && typeof p.to_status_name === "string") object = `${object} to ${p.to_status_name}`;
-  if (a.type === "project.created" && typeof p.name === "string") object = p.name;
-  if (!object && a.task_id && /(on|to)$/.test(verb)) object = "a task";
-  return { verb, object };
-}
-
 function ActivityFeed({ ws, members }: { ws: string; members: Member[] }) {
   const feed = useQuery({
     queryKey: qk.activity(ws),
@@ -124,13 +96,13 @@ function ActivityFeed({ ws, members }: { ws: string; members: Member[] }) {
       <div style={{ padding: "6px 16px 12px" }}>
         {items.length === 0 && <p className="muted small" style={{ padding: "10px 0" }}>Nothing yet today. Finished work shows up here.</p>}
         {items.map((a) => {
-          const { verb, object } = activitySentence(a);
-          const who = a.actor ? (members.find((m) => m.user_id === a.actor!.id)?.name ?? a.actor.name) : "Someone";
+          const nameOf = (id: string) => members.find((m) => m.user_id === id)?.name;
+          const who = a.actor ? (nameOf(a.actor.id) ?? a.actor.name) : "Someone";
           return (
             <div key={a.id} className="activity-item">
               {a.actor ? <Avatar id={a.actor.id} name={who} size="sm" /> : <span className="dot" />}
               <span style={{ flex: 1, minWidth: 0 }}>
-                <b>{who}</b> {verb} {object && <span style={{ color: "var(--text)" }}>{object}</span>}
+                <ActivitySentence who={who} line={activityLine(a, nameOf)} ws={ws} />
                 <span className="tiny muted" style={{ display: "block" }}>
                   {relativeTime(a.created_at)}
                 </span>
