@@ -42,8 +42,8 @@ from magictask.workspaces.models import Workspace
 
 COMPARISON_NOTE = (
     "Periods and cohorts differ in more than gamification (season, team size, how long people had been "
-    "members), so read a difference as a signal to test, not as proof. `joined` and `eligible` say how "
-    "many members each figure rests on."
+    "members), so read a difference as a signal to test, not as proof. The member counts beside the figures "
+    "say how many people each one rests on."
 )
 
 

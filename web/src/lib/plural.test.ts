@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listInWords, plural } from "./plural";
+import { listInWords, noun, plural } from "./plural";
 
 describe("plural", () => {
   it("agrees with the count", () => {
@@ -8,6 +8,10 @@ describe("plural", () => {
     expect(plural(2, "member")).toBe("2 members");
     expect(plural(1, "person", "people")).toBe("1 person");
     expect(plural(3, "person", "people")).toBe("3 people");
+  });
+  it("gives the noun alone", () => {
+    expect(noun(1, "day")).toBe("day");
+    expect(noun(5, "day")).toBe("days");
   });
   it("formats large counts", () => {
     expect(plural(1200, "task")).toBe((1200).toLocaleString() + " tasks");
