@@ -154,7 +154,7 @@ export function ProfilePage() {
                     </linearGradient>
                   </defs>
                   <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />
-                  <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} tickFormatter={axis.format} tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} label={{ value: axis.label, position: "insideBottom", offset: -14, className: "chart-axis-label" }} />
+                  <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} tickFormatter={axis.format} tick={{ fill: "var(--muted)", fontSize: 12, className: "xp-chart-time" }} tickLine={false} axisLine={false} label={{ value: axis.label, position: "insideBottom", offset: -14, className: "chart-axis-label" }} />
                   <YAxis tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Total XP", angle: -90, position: "insideLeft", offset: -4, className: "chart-axis-label" }} />
                   <Tooltip
                     contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 10, color: "var(--text)" }}
