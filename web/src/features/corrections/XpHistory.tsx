@@ -86,7 +86,7 @@ export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open:
     <div data-testid="xp-row" data-ledger-id={it.id}>
       {/* The label is the toggle; the task's name beside it is a link of its own (no link inside a button).
           A click anywhere else on the row toggles too, for the mouse. */}
-      <div className="ledger-row" onClick={(e) => { if (!(e.target as HTMLElement).closest("a, button")) onToggle(); }}>
+      <div className="ledger-row toggles" onClick={(e) => { if (!(e.target as HTMLElement).closest("a, button")) onToggle(); }}>
         {isCorrection ? <Undo2 size={16} color="var(--muted)" aria-hidden /> : <Sparkles size={16} color="var(--xp)" aria-hidden />}
         <span style={{ flex: 1, minWidth: 0 }}>
           <button className="ledger-toggle" onClick={onToggle} aria-expanded={open}>
