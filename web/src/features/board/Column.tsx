@@ -5,6 +5,7 @@ import { ArrowLeft, ArrowRight, MoreHorizontal, Pencil, Plus, Trash2 } from "luc
 import { useState, type FormEvent } from "react";
 import type { Status, Task } from "../../api/client";
 import { SortableCard } from "./TaskCard";
+import { plural } from "../../lib/plural";
 
 const CATEGORY_LABEL = { todo: "To do", in_progress: "In progress", done: "Done" } as const;
 
@@ -53,7 +54,7 @@ export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, on
         ) : (
           <h2 id={headingId}>{status.name}</h2>
         )}
-        <span className="count" aria-label={`${tasks.length} tasks`}>
+        <span className="count" aria-label={plural(tasks.length, "task")}>
           {tasks.length}
         </span>
         <span className="spacer" />

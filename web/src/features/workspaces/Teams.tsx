@@ -6,6 +6,7 @@ import { toast } from "sonner";
 import { api, errorMessage, unwrap, type Member, type Schemas } from "../../api/client";
 import { qk } from "../../api/queries";
 import { AvatarStack } from "../../components/ui";
+import { plural } from "../../lib/plural";
 
 type Team = Schemas["TeamOut"];
 
@@ -36,7 +37,7 @@ function TeamRow({ team, members, canEdit }: { team: Team; members: Member[]; ca
       <span style={{ flex: 1, minWidth: 0 }}>
         <b>{team.name}</b>
         <span className="small muted" style={{ display: "block" }}>
-          {(people.data ?? []).length} members
+          {plural((people.data ?? []).length, "member")}
         </span>
       </span>
       <AvatarStack people={(people.data ?? []).map((p) => ({ id: p.user_id, name: p.name }))} max={4} size="sm" />
