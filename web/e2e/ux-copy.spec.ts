@@ -1,6 +1,6 @@
 import type { APIRequestContext, BrowserContext, Page } from "@playwright/test";
 import { expect, test, watchCsp } from "./fixtures";
-import { sameOrigin, uniqueEmail } from "./helpers";
+import { sameOrigin, shot, uniqueEmail } from "./helpers";
 
 // Copy screen by screen: figures that agree and say what they measure, charts with titled axes and distinct
 // ticks, sentences that name their task, plurals that agree, and mentions only where someone is named.
@@ -55,6 +55,7 @@ test("analytics figures agree and say over which days they were measured", async
   await expect(figures.getByTestId("figure-stickiness")).toHaveText("100%");
   await expect(figures).toContainText(/members, over 1 day since \w{3} \d{1,2}/);
   await expect(figures).not.toContainText(/DAU|WAU|Avg/);
+  await shot(page, "copy-analytics");
 
   // The activity chart titles both value axes and the date axis, with the time zone the days are in.
   const chart = page.getByTestId("activity-chart");
@@ -70,6 +71,7 @@ test("the profile XP chart has titled axes and distinct ticks", async () => {
   const tick = chart.locator("text.xp-chart-time");
   await expect(tick.first()).toBeVisible();
   const ticks = await tick.allTextContents();
+  await shot(page, "copy-profile");
   expect(ticks.length).toBeGreaterThanOrEqual(2);
   expect(new Set(ticks).size, ticks.join(" | ")).toBe(ticks.length);
 });
@@ -96,6 +98,7 @@ test("activity lines are whole sentences that name the task, also for a due-date
       "Dana Reyes created WEB-1 Fix login.",
     ]),
   );
+  await shot(page, "copy-activity");
   for (const line of lines) {
     expect(line, line).toMatch(/\.$/);
     expect(line, line).not.toMatch(/_|`|\bon$/);

@@ -90,6 +90,14 @@ export function ProfilePage() {
   }, [items]);
   const axis = useMemo(() => timeAxis(series.map((d) => d.t)), [series]);
   const multiDay = axis.label === "Date";
+  // Within one day the total steps up at each award: from 0 at the axis's start, held until now (or the
+  // axis's end), so a burst of awards in one minute still reads as a visible step, not a hairline.
+  const plotted = useMemo(() => {
+    if (multiDay || series.length === 0) return series;
+    const last = series[series.length - 1];
+    const until = Math.min(axis.domain[1], Math.max(Date.now(), last.t));
+    return [{ t: axis.domain[0], xp: 0, total: 0 }, ...series, ...(until > last.t ? [{ ...last, t: until, xp: 0 }] : [])];
+  }, [series, axis, multiDay]);
   const p = progress.data;
   if (!me.data || !p) return <Spinner />;
   const recentUnlocked = (achievements.data ?? []).filter((a) => a.unlocked).slice(0, 3);
@@ -146,7 +154,7 @@ export function ProfilePage() {
           ) : (
             <div className="chart-box" data-testid="xp-chart">
               <ResponsiveContainer width="100%" height="100%">
-                <AreaChart data={series} margin={{ left: 12, right: 12, top: 8, bottom: 20 }}>
+                <AreaChart data={plotted} margin={{ left: 12, right: 12, top: 8, bottom: 20 }}>
                   <defs>
                     <linearGradient id="xpFill" x1="0" y1="0" x2="0" y2="1">
                       <stop offset="0%" stopColor="#f59e0b" stopOpacity={0.45} />
@@ -161,7 +169,7 @@ export function ProfilePage() {
                     labelFormatter={(t) => (multiDay ? formatDay(Number(t)) : new Date(Number(t)).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }))}
                     formatter={(v) => [`${Number(v).toLocaleString()} XP`, "Total"]}
                   />
-                  <Area type="monotone" dataKey="total" name="Total XP" stroke="#f97316" strokeWidth={2.5} fill="url(#xpFill)" />
+                  <Area type={multiDay ? "monotone" : "stepAfter"} dataKey="total" name="Total XP" stroke="#f97316" strokeWidth={2.5} fill="url(#xpFill)" />
                 </AreaChart>
               </ResponsiveContainer>
             </div>

@@ -39,22 +39,22 @@ function ActivityFigures({ a }: { a: Activity }) {
       <div className="panel stat">
         <span className="eyebrow">Members</span>
         <span className="value" data-testid="figure-members">{a.members}</span>
-        <span className="small muted">in the workspace now</span>
+        <span className="small muted stat-note">in the workspace now</span>
       </div>
       <div className="panel stat">
         <span className="eyebrow">Active on an average day</span>
         <span className="value" data-testid="figure-daily">{averageCount(a.average_daily_active)}</span>
-        <span className="small muted">members, over {over}</span>
+        <span className="small muted stat-note">members, over {over}</span>
       </div>
       <div className="panel stat">
         <span className="eyebrow">Active in an average week</span>
         <span className="value" data-testid="figure-weekly">{averageCount(a.average_weekly_active)}</span>
-        <span className="small muted">members active in the 7 days up to each of those days</span>
+        <span className="small muted stat-note">members active in the 7 days up to each of those days</span>
       </div>
       <div className="panel stat">
-        <span className="eyebrow">Daily share of the week's active</span>
+        <span className="eyebrow">Stickiness</span>
         <span className="value" data-testid="figure-stickiness">{pct(a.stickiness)}</span>
-        <span className="small muted">{a.stickiness == null ? "nobody active yet" : "of a week's active members act on a given day (day ÷ week)"}</span>
+        <span className="small muted stat-note">{a.stickiness == null ? "nobody active yet" : "of a week's active members act on a given day (day ÷ week)"}</span>
       </div>
     </div>
   );
@@ -100,7 +100,7 @@ export function AnalyticsPage() {
                   <YAxis yAxisId="l" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Active members", angle: -90, position: "insideLeft", offset: -4, className: "chart-axis-label" }} />
                   <YAxis yAxisId="r" orientation="right" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Actions", angle: 90, position: "insideRight", offset: -4, className: "chart-axis-label" }} />
                   <Tooltip contentStyle={tooltipStyle} />
-                  <Legend />
+                  <Legend verticalAlign="top" height={32} />
                   <Bar yAxisId="r" dataKey="actions" name="Actions that day" fill="#8b7cff" radius={[4, 4, 0, 0]} opacity={0.55} />
                   <Line yAxisId="l" type="monotone" dataKey="active_members" name="Active that day (members)" stroke="#f97316" strokeWidth={2.5} dot={false} />
                   <Line yAxisId="l" type="monotone" dataKey="weekly_active_members" name="Active in the 7 days to then (members)" stroke="#10b981" strokeWidth={2} dot={false} />

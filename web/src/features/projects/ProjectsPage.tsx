@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, errorMessage, unwrap, type Member, type Project } from "../../api/client";
 import { activityLine } from "./activitySentence";
+import { noun, plural } from "../../lib/plural";
 import { ActivitySentence } from "./ActivityLineView";
 import { qk, useMe, useMembers, useProgress, useProjects, useWorkspaces } from "../../api/queries";
 import { Avatar, colorFor, Empty, relativeTime, Spinner } from "../../components/ui";
@@ -163,9 +164,9 @@ export function ProjectsPage() {
             <div className="row">
               <Flame size={20} color="var(--xp-2)" aria-hidden />
               <span className="value">{p.streak.current}</span>
-              <span className="muted">days</span>
+              <span className="muted">{noun(p.streak.current, "day")}</span>
             </div>
-            <span className="small muted">Best {p.streak.longest} · {p.freezes} freezes</span>
+            <span className="small muted">Best {plural(p.streak.longest, "day")} · {plural(p.freezes, "streak freeze")}</span>
           </div>
           <div className="panel stat">
             <span className="eyebrow">Total XP</span>
@@ -205,7 +206,7 @@ export function ProjectsPage() {
                     </span>
                     <span style={{ minWidth: 0 }}>
                       <h3 style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>{pr.name}</h3>
-                      <span className="small muted">{pr.statuses.length} columns</span>
+                      <span className="small muted">{plural(pr.statuses.length, "column")}</span>
                     </span>
                   </div>
                   <p className="small muted" style={{ minHeight: 36, display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}>
