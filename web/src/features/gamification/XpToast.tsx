@@ -1,5 +1,6 @@
 import { Sparkles, Trophy } from "lucide-react";
 import type { Explanation } from "../../api/client";
+import { plural } from "../../lib/plural";
 
 export type { Explanation };
 
@@ -65,7 +66,7 @@ export function ExplanationView({ e }: { e: Explanation }) {
       {e.board_xp !== undefined && e.board_xp !== e.xp && <p className="small muted">This workspace's board counts it as {e.board_xp} XP (its own weights).</p>}
       {e.streak && e.streak.days > 0 && (
         <p className="small">
-          🔥 {e.streak.days}-day streak{e.streak.freezes_used ? ` · ${e.streak.freezes_used} freeze used` : ""}
+          🔥 {e.streak.days}-day streak{e.streak.freezes_used ? ` · ${plural(e.streak.freezes_used, "freeze")} used` : ""}
           {e.streak.freeze_earned ? " · freeze earned" : ""}
         </p>
       )}
