@@ -222,3 +222,32 @@ async def test_bad_cursors_are_422(client: httpx.AsyncClient) -> None:
             assert r.json()["error"]["field"] == "cursor"
         r = await client.get(path, params={"limit": 0}, headers=team.owner.headers)
         assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
+
+
+async def test_activity_names_the_task_as_it_is_now(client: httpx.AsyncClient) -> None:
+    """Comment and reaction events carry no task name; every line about a task gets `task` to name it."""
+    team = await make_team(client)
+    task = await create_task(client, team.project["id"], team.owner, title="Fix login")
+    await add_comment(client, task["id"], team.member, "On it")
+    r = await client.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"title": "Fix the login page", "version": task["version"]},
+        headers=team.owner.headers,
+    )
+    ok(r)
+    path = f"/api/v1/workspaces/{team.workspace['id']}/activity"
+    items = ok(await client.get(path, headers=team.member.headers))["items"]
+    about_task = [i for i in items if i["task_id"] == task["id"]]
+    assert {i["type"] for i in about_task} >= {"task.created", "comment.created", "task.updated"}
+    for item in about_task:
+        assert item["task"] == {
+            "id": task["id"],
+            "key": task["key"],
+            "title": "Fix the login page",
+            "project_id": team.project["id"],
+        }
+    assert all(i["task"] is None for i in items if i["task_id"] is None)
+
+    ok(await client.delete(f"/api/v1/tasks/{task['id']}", headers=team.owner.headers), 204)
+    items = ok(await client.get(f"{path}?type=task.deleted", headers=team.member.headers))["items"]
+    assert items[0]["task"] is None and items[0]["payload"]["title"] == "Fix the login page"

@@ -129,11 +129,39 @@ async def test_activity(client: httpx.AsyncClient, db_engine: AsyncEngine) -> No
         {"week_start": "2026-03-16", "active_members": 2, "actions": 4, "partial": True},
     ]
     assert body["average_daily_active"] == pytest.approx(4 / 7, abs=1e-3)
+    assert (body["measured_from"], body["measured_days"]) == ("2026-03-12", 7)
     assert body["stickiness"] is not None and 0 < body["stickiness"] <= 1
 
     default = await get(client, ws, "activity", owner)
     assert len(default["daily"]) == 30
     assert {d["date"]: d["actions"] for d in default["daily"]}["2026-02-26"] == 1
+
+
+async def test_averages_cover_only_the_days_the_workspace_existed(
+    client: httpx.AsyncClient, db_engine: AsyncEngine
+) -> None:
+    """A workspace two days old, viewed over 30 days: averaging over the 28 days before it existed gave
+    "0.1 active a day" beside a stickiness that the same division cancelled out."""
+    ws, owner, (a,) = await team_of(client, 1)
+    born = NOW - timedelta(days=2)
+    async with db_engine.begin() as conn:
+        await conn.execute(
+            text("update workspaces set created_at = :at where id = :w"), {"at": born, "w": ws}
+        )
+        await conn.execute(
+            text("update events set created_at = :at where workspace_id = :w"), {"at": born, "w": ws}
+        )
+    await add_event(db_engine, ws, a.id, "task.created", NOW - timedelta(days=2))
+    await add_event(db_engine, ws, a.id, "task.completed", NOW - timedelta(hours=1))
+    await add_event(db_engine, ws, owner.id, "comment.created", NOW - timedelta(hours=1))
+
+    body = await get(client, ws, "activity", owner)
+    assert len(body["daily"]) == 30  # the chart still shows the whole range
+    assert (body["measured_from"], body["measured_days"]) == ("2026-03-16", 3)
+    # Active a day: 1, 0, 2; active in the 7 days ending that day: 1, 1, 2.
+    assert body["average_daily_active"] == pytest.approx(1.0)
+    assert body["average_weekly_active"] == pytest.approx(4 / 3, abs=1e-3)
+    assert body["stickiness"] == pytest.approx(0.75)
 
 
 async def test_retention_counts_members_who_left(client: httpx.AsyncClient, db_engine: AsyncEngine) -> None:

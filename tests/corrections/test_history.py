@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.corrections.conftest import Crew, award
-from tests.helpers import Account, add_member, ok, signup
+from tests.helpers import Account, add_member, create_project, create_task, ok, signup
 
 
 async def history(client: httpx.AsyncClient, viewer: Account, user: Account, **query: Any) -> dict[str, Any]:
@@ -108,3 +108,27 @@ async def test_history_pages_take_the_same_number_of_statements_whatever_their_s
         page = await history(client, crew.admin, crew.member)
     assert len(page["items"]) == 10 and all(i["flags"] and i["corrections"] for i in page["items"])
     assert len(large) == len(small), large
+
+
+async def test_history_names_the_task_of_each_award_while_it_exists(
+    client: httpx.AsyncClient, crew: Crew, db_engine: AsyncEngine
+) -> None:
+    project = await create_project(client, crew.workspace_id, crew.owner)
+    task = await create_task(client, project["id"], crew.owner, title="Fix login")
+    doomed = await create_task(client, project["id"], crew.owner, title="Old idea")
+    named = await award(db_engine, crew.member.id, crew.workspace_id, xp=5, task_id=task["id"])
+    gone = await award(db_engine, crew.member.id, crew.workspace_id, xp=5, task_id=doomed["id"])
+    personal = await award(db_engine, crew.member.id, crew.workspace_id, xp=5)
+    r = await client.delete(f"/api/v1/tasks/{doomed['id']}", headers=crew.owner.headers)
+    assert r.status_code == 204, r.text
+
+    for viewer in (crew.member, crew.peer):
+        items = {i["id"]: i for i in (await history(client, viewer, crew.member))["items"]}
+        assert items[named]["task"] == {
+            "id": task["id"],
+            "key": task["key"],
+            "title": "Fix login",
+            "project_id": project["id"],
+        }
+        assert items[gone]["task"] is None  # deleted: nothing left to name or open
+        assert items[personal]["task"] is None

@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from magictask.comments.schemas import UserRef
+from magictask.tasks.refs import TaskRef
 
 
 class ActivityItem(BaseModel):
@@ -19,5 +20,10 @@ class ActivityItem(BaseModel):
     subject_id: str
     project_id: uuid.UUID | None
     task_id: uuid.UUID | None
+    task: TaskRef | None = Field(
+        default=None,
+        description="The task the event is about, as it is now, so the line can name and link it; null when "
+        "there is none or it was deleted (task events keep `key` and `title` in the payload)",
+    )
     payload: dict[str, Any]
     created_at: datetime

@@ -15,6 +15,7 @@ from magictask.events.types import ALL
 from magictask.kit.cursors import before_cursor, read_before
 from magictask.kit.errors import Invalid
 from magictask.kit.pagination import Page, PageParams
+from magictask.tasks.refs import visible_task_refs
 from magictask.workspaces.access import ROLE_RANK, require_member, require_task
 
 MAX_TYPE_FILTERS = 25
@@ -31,8 +32,11 @@ def check_types(types: Sequence[str] | None) -> list[str] | None:
     return list(dict.fromkeys(types))
 
 
-def _page(rows: list[tuple[Event, str | None]], limit: int) -> Page[ActivityItem]:
+async def _page(
+    uow: UnitOfWork, viewer: User, rows: list[tuple[Event, str | None]], limit: int
+) -> Page[ActivityItem]:
     page, more = rows[:limit], len(rows) > limit
+    tasks = await visible_task_refs(uow.session, viewer.id, [event.task_id for event, _ in page])
     items = [
         ActivityItem(
             id=event.id,
@@ -42,6 +46,7 @@ def _page(rows: list[tuple[Event, str | None]], limit: int) -> Page[ActivityItem
             subject_id=event.subject_id,
             project_id=event.project_id,
             task_id=event.task_id,
+            task=tasks.get(event.task_id) if event.task_id else None,
             payload=event.payload,
             created_at=event.created_at,
         )
@@ -64,7 +69,7 @@ async def workspace_activity(
         limit=params.limit + 1,
         restricted_to=None if ROLE_RANK[member.role] >= ROLE_RANK["admin"] else user.id,
     )
-    return _page(rows, params.limit)
+    return await _page(uow, user, rows, params.limit)
 
 
 async def task_activity(
@@ -78,4 +83,4 @@ async def task_activity(
         before_id=read_before(params.cursor, key="id"),
         limit=params.limit + 1,
     )
-    return _page(rows, params.limit)
+    return await _page(uow, user, rows, params.limit)

@@ -62,6 +62,15 @@ async def count_members(conn: AsyncConnection, workspace_id: uuid.UUID) -> int:
     )
 
 
+async def first_event_at(conn: AsyncConnection, workspace_id: uuid.UUID) -> datetime | None:
+    """When the workspace's log begins (its creation, or older imported history): an index-only lookup."""
+    found: datetime | None = await conn.scalar(
+        text("select min(e.created_at) from events e where e.workspace_id = :workspace_id"),
+        {"workspace_id": workspace_id},
+    )
+    return found
+
+
 async def actions_by_day_and_type(
     conn: AsyncConnection, workspace_id: uuid.UUID, tz: str, start: datetime, end: datetime
 ) -> list[tuple[date, str, int]]:

@@ -31,8 +31,18 @@ class ActivityOut(BaseModel):
     members: int = Field(description="Current members")
     daily: list[DailyActivity]
     weekly: list[WeeklyActivity]
-    average_daily_active: float
-    stickiness: float | None = Field(description="Average daily over average weekly active members")
+    measured_from: date = Field(
+        description="First day the averages cover: the range's start, or the workspace's first day if later"
+    )
+    measured_days: int = Field(description="Days the averages cover (measured_from to end)")
+    average_daily_active: float = Field(description="Members active on an average day of the measured days")
+    average_weekly_active: float = Field(
+        description="Members active in the 7 days ending on an average day of the measured days"
+    )
+    stickiness: float | None = Field(
+        description="average_daily_active over average_weekly_active: the share of a week's active members "
+        "who are active on a given day (null when nobody was active)"
+    )
 
 
 class Cohort(BaseModel):

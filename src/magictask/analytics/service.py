@@ -42,8 +42,8 @@ from magictask.workspaces.models import Workspace
 
 COMPARISON_NOTE = (
     "Periods and cohorts differ in more than gamification (season, team size, how long people had been "
-    "members), so read a difference as a signal to test, not as proof. `joined` and `eligible` say how "
-    "many members each figure rests on."
+    "members), so read a difference as a signal to test, not as proof. The member counts beside the figures "
+    "say how many people each one rests on."
 )
 
 
@@ -58,6 +58,12 @@ async def check_can_view_analytics(session: AsyncSession, user: User, workspace_
 
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _measured_from(first: date, created_at: datetime, first_event: datetime | None, zone: ZoneInfo) -> date:
+    """The first day of the range the workspace existed: its creation, or its oldest event if older."""
+    began = min(created_at, first_event) if first_event is not None else created_at
+    return max(first, began.astimezone(zone).date())
 
 
 async def get_activity(
@@ -78,9 +84,16 @@ async def get_activity(
 
     async def read(
         conn: AsyncConnection,
-    ) -> tuple[int, list[tuple[date, str, int]], list[tuple[date, int, int]], list[tuple[date, int, int]]]:
+    ) -> tuple[
+        int,
+        datetime | None,
+        list[tuple[date, str, int]],
+        list[tuple[date, int, int]],
+        list[tuple[date, int, int]],
+    ]:
         return (
             await repository.count_members(conn, workspace_id),
+            await repository.first_event_at(conn, workspace_id),
             await repository.actions_by_day_and_type(conn, workspace_id, tz, start, end),
             await repository.active_by_day(
                 conn, workspace_id, tz, first, today, local_midnight(first - timedelta(days=6), zone), end
@@ -88,7 +101,7 @@ async def get_activity(
             await repository.active_by_week(conn, workspace_id, tz, week_start, end),
         )
 
-    members, by_type, active, weekly = await reads.run(read)
+    members, first_event, by_type, active, weekly = await reads.run(read)
     per_day: dict[date, dict[str, int]] = defaultdict(dict)
     for day, event_type, n in by_type:
         per_day[day][event_type] = n
@@ -112,8 +125,13 @@ async def get_activity(
         )
         for monday, n_active, n_actions in weekly
     ]
-    avg_dau = sum(d.active_members for d in daily) / len(daily) if daily else 0.0
-    avg_wau = sum(d.weekly_active_members for d in daily) / len(daily) if daily else 0.0
+    # Both averages run over the same days, and only over days the workspace existed: averaging a week-old
+    # workspace over 30 days showed "0.0 active a day" beside "100% stickiness" (both figures divided by
+    # 23 empty days, one rounded to nothing, the other cancelling out).
+    measured_from = _measured_from(first, workspace.created_at, first_event, zone)
+    measured = [d for d in daily if d.date >= measured_from]
+    avg_dau = sum(d.active_members for d in measured) / len(measured) if measured else 0.0
+    avg_wau = sum(d.weekly_active_members for d in measured) / len(measured) if measured else 0.0
     return ActivityOut(
         workspace_id=workspace_id,
         timezone=tz,
@@ -122,7 +140,10 @@ async def get_activity(
         members=members,
         daily=daily,
         weekly=weeks,
+        measured_from=measured_from,
+        measured_days=len(measured),
         average_daily_active=round(avg_dau, 3),
+        average_weekly_active=round(avg_wau, 3),
         stickiness=ratio(avg_dau, avg_wau),
     )
 

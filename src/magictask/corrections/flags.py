@@ -140,7 +140,7 @@ async def resolve_flag(
         flag.status = "adjusted"
     else:
         if data.xp is not None:
-            raise Invalid("xp: only an `adjust` sets a value; a dismissal changes nothing", field="xp")
+            raise Invalid("xp: only an adjustment sets a new value; a dismissal changes nothing", field="xp")
         flag.status = "dismissed"
     flag.resolved_by, flag.resolved_at, flag.resolution = user.id, utcnow(), data.note
     await session.flush()

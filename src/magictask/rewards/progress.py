@@ -34,6 +34,7 @@ from magictask.rewards.scoring.presets import PRESETS
 from magictask.rewards.scoring.streaks import current_streak
 from magictask.rewards.scoring.weights import STANDARD, ScoringWeights
 from magictask.rewards.state import load_distinct, load_stats
+from magictask.tasks.refs import visible_task_refs
 from magictask.workspaces.access import require_role
 
 MYSTERY = "???"
@@ -79,6 +80,7 @@ async def xp_history(
     )
     rows = list(await session.scalars(query))
     reviews = await reviews_for(session, viewer.id, rows[: page.limit])
+    tasks = await visible_task_refs(session, viewer.id, [r.task_id for r in rows[: page.limit]])
     items = []
     for r in rows[: page.limit]:
         review = reviews.get(r.id) or Review()
@@ -94,6 +96,7 @@ async def xp_history(
                 corrects_id=r.corrects_id,
                 workspace_id=r.workspace_id,
                 task_id=r.task_id,
+                task=tasks.get(r.task_id) if r.task_id else None,
                 occurred_at=r.occurred_at,
                 explanation=stored_explanation(
                     r.explanation, event_type=r.event_type, role=r.role, xp=r.delta

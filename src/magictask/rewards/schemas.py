@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from magictask.corrections.schemas import CorrectionOut, FlagOut
 from magictask.rewards.scoring import Explanation
 from magictask.rewards.scoring.weights import ScoringWeights
+from magictask.tasks.refs import TaskRef
 
 
 class StreakOut(BaseModel):
@@ -42,6 +43,11 @@ class LedgerItem(BaseModel):
     corrects_id: int | None = Field(description="On a correction row: the award it corrects")
     workspace_id: uuid.UUID | None
     task_id: uuid.UUID | None
+    task: TaskRef | None = Field(
+        default=None,
+        description="The task the award was for, to name and link it; null when there is none, it was deleted, "
+        "or the viewer is no longer a member of its workspace",
+    )
     occurred_at: datetime
     explanation: Explanation
     corrections: list[CorrectionOut] = Field(description="Admins' corrections of this award, oldest first")

@@ -1300,6 +1300,8 @@ export interface components {
             subject_id: string;
             /** Subject Type */
             subject_type: string;
+            /** @description The task the event is about, as it is now, so the line can name and link it; null when there is none or it was deleted (task events keep `key` and `title` in the payload) */
+            task?: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Type */
@@ -1307,8 +1309,16 @@ export interface components {
         };
         /** ActivityOut */
         ActivityOut: {
-            /** Average Daily Active */
+            /**
+             * Average Daily Active
+             * @description Members active on an average day of the measured days
+             */
             average_daily_active: number;
+            /**
+             * Average Weekly Active
+             * @description Members active in the 7 days ending on an average day of the measured days
+             */
+            average_weekly_active: number;
             /** Daily */
             daily: components["schemas"]["DailyActivity"][];
             /**
@@ -1317,6 +1327,17 @@ export interface components {
              * @description Last day included (today, in the workspace time zone)
              */
             end: string;
+            /**
+             * Measured Days
+             * @description Days the averages cover (measured_from to end)
+             */
+            measured_days: number;
+            /**
+             * Measured From
+             * Format: date
+             * @description First day the averages cover: the range's start, or the workspace's first day if later
+             */
+            measured_from: string;
             /**
              * Members
              * @description Current members
@@ -1329,7 +1350,7 @@ export interface components {
             start: string;
             /**
              * Stickiness
-             * @description Average daily over average weekly active members
+             * @description average_daily_active over average_weekly_active: the share of a week's active members who are active on a given day (null when nobody was active)
              */
             stickiness: number | null;
             /** Timezone */
@@ -2166,6 +2187,8 @@ export interface components {
             occurred_at: string;
             /** Role */
             role: string;
+            /** @description The task the award was for, to name and link it; null when there is none, it was deleted, or the viewer is no longer a member of its workspace */
+            task?: components["schemas"]["TaskRef"] | null;
             /** Task Id */
             task_id: string | null;
             /** Workspace Id */
@@ -3188,6 +3211,26 @@ export interface components {
              * Format: uuid
              */
             workspace_id: string;
+        };
+        /**
+         * TaskRef
+         * @description Enough of a task to name it and link to it.
+         */
+        TaskRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Title */
+            title: string;
         };
         /** TaskReopen */
         TaskReopen: {

@@ -27,6 +27,7 @@ from magictask.analytics.anomalies.schemas import (
 )
 from magictask.analytics.service import check_can_view_analytics
 from magictask.comments.schemas import UserRef
+from magictask.kit.plural import plural
 from magictask.kit.time import utcnow
 from magictask.replica import ReadDatabase
 
@@ -94,7 +95,7 @@ async def _point_rates(
         findings.append(
             PointRateFinding(
                 summary=f"Earns {o.rate:.1f} XP per completed point, {what} than the team's median of "
-                f"{o.median:.1f} ({n} estimated tasks, {points:g} points)",
+                f"{o.median:.1f} ({plural(n, 'estimated task')}, {plural(points, 'point')})",
                 user=people.ref(user_id),
                 direction=o.direction,
                 completions=n,
@@ -133,8 +134,8 @@ async def _pairs(
         )
     return [
         PairFinding(
-            summary=f"{ab} reactions/mentions one way and {ba} the other in {days} days "
-            f"(threshold {rules.pair_threshold(days)} each way)",
+            summary=f"{plural(ab, 'reaction or mention', 'reactions and mentions')} one way and {ba} the other "
+            f"in {plural(days, 'day')} (the threshold is {rules.pair_threshold(days)} each way)",
             users=[people.ref(a), people.ref(b)],
             a_to_b=ab,
             b_to_a=ba,
@@ -220,7 +221,7 @@ async def _near_instant(
             )
     return [
         NearInstantFinding(
-            summary=f"{near} of {n} completions came {rules.INSTANT_SECONDS}-{rules.NEAR_INSTANT_SECONDS} s "
+            summary=f"{near} of {plural(n, 'completion')} came {rules.INSTANT_SECONDS}-{rules.NEAR_INSTANT_SECONDS} s "
             "after the task was created: just past the cutoff under which a completion earns nothing",
             user=people.ref(user_id),
             count=near,

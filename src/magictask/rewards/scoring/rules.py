@@ -245,7 +245,7 @@ def _work_multipliers(
     # estimates both stop paying.
     est = d.capped("estimate_cap", 1.0 + std.estimate_step * math.sqrt(points), std.estimate_cap)
     board_est = min(board.estimate_cap, 1.0 + board.estimate_step * math.sqrt(points))
-    d.times("estimate", est, board_est, f"{points:g} points", amount=points)
+    d.times("estimate", est, board_est, f"{points:g} point{'' if points == 1 else 's'}", amount=points)
 
     if settled.due_date is not None:
         done_on = local_date(facts.occurred_at, time_zone)

@@ -26,7 +26,7 @@ describe("Board", () => {
     const cols = screen.getAllByTestId("column");
     expect(cols.map((c) => within(c).getByRole("heading").textContent)).toEqual(["To do", "In progress", "Done"]);
     const todo = cols[0];
-    expect(within(todo).getByLabelText("1 tasks")).toBeInTheDocument();
+    expect(within(todo).getByLabelText("1 task")).toBeInTheDocument();
     const card = within(todo).getByTestId("card");
     expect(card).toHaveTextContent("Write copy");
     expect(card).toHaveTextContent("design");

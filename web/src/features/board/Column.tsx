@@ -6,6 +6,7 @@ import { useState, type FormEvent } from "react";
 import { TitleLimit, titleTooLong } from "../tasks/TitleLimit";
 import type { Status, Task } from "../../api/client";
 import { SortableCard } from "./TaskCard";
+import { plural } from "../../lib/plural";
 
 const CATEGORY_LABEL = { todo: "To do", in_progress: "In progress", done: "Done" } as const;
 
@@ -59,7 +60,7 @@ export function Column({ status, tasks, people, onOpen, onQuickAdd, onRename, on
         ) : (
           <h2 id={headingId}>{status.name}</h2>
         )}
-        <span className="count" aria-label={`${tasks.length} tasks`}>
+        <span className="count" aria-label={plural(tasks.length, "task")}>
           {tasks.length}
         </span>
         <span className="spacer" />

@@ -4,6 +4,7 @@ import { Calendar, CheckCircle2, ListTree } from "lucide-react";
 import { memo, type KeyboardEvent } from "react";
 import type { Task } from "../../api/client";
 import { AvatarStack, colorFor, formatDue, PriorityIcon } from "../../components/ui";
+import { plural } from "../../lib/plural";
 
 export interface CardProps {
   task: Task;
@@ -39,7 +40,7 @@ export const CardBody = memo(function CardBody({ task, people }: CardProps) {
             </span>
           )}
           {task.subtask_count > 0 && (
-            <span className="due" title={`${task.subtask_count} subtasks`}>
+            <span className="due" title={plural(task.subtask_count, "subtask")}>
               <ListTree size={12} aria-hidden /> {task.subtask_count}
             </span>
           )}

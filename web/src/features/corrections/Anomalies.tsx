@@ -3,6 +3,7 @@ import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { ApiError, errorMessage, type Schemas } from "../../api/client";
 import { useAnomalies, type Finding } from "./api";
+import { plural } from "../../lib/plural";
 
 type UserRef = Schemas["UserRef"];
 
@@ -14,6 +15,8 @@ const KIND_TITLE: Record<Finding["kind"], string> = {
 };
 
 const when = (iso: string) => new Date(iso).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+const GONE = <span className="muted">a deleted task</span>;
 
 function Person({ ws, u }: { ws: string; u: UserRef | null | undefined }) {
   if (!u) return <span className="muted">—</span>;
@@ -40,15 +43,15 @@ function Table({ head, rows }: { head: string[]; rows: ReactNode[][] }) {
 function Evidence({ ws, f }: { ws: string; f: Finding }) {
   switch (f.kind) {
     case "xp_per_point_outlier":
-      return <Table head={["Award", "Task", "Estimate", "XP", "Board XP", "When"]} rows={f.evidence.map((e) => [`#${e.ledger_id}`, e.task_title ?? "—", e.estimate ?? "—", e.xp, e.board_xp, when(e.occurred_at)])} />;
+      return <Table head={["Award", "Task", "Estimate (points)", "XP", "Board XP", "When"]} rows={f.evidence.map((e) => [`#${e.ledger_id}`, e.task_title ?? GONE, e.estimate ?? "—", e.xp, e.board_xp, when(e.occurred_at)])} />;
     case "reciprocal_pair": {
       const name = (id: string) => f.users.find((u) => u.id === id)?.name ?? "?";
       return <Table head={["Event", "Type", "From", "To", "When"]} rows={f.evidence.map((e) => [`#${e.event_id}`, e.type === "mention.created" ? "Mention" : "Reaction", name(e.from_user_id), name(e.to_user_id), when(e.created_at)])} />;
     }
     case "estimate_inflation":
-      return <Table head={["Task", "Estimate", "Completed", "By", "Side"]} rows={f.evidence.map((e) => [e.task_title ?? e.task_id.slice(0, 8), e.estimate, when(e.completed_at), <Person ws={ws} u={e.completed_by} />, e.side])} />;
+      return <Table head={["Task", "Estimate (points)", "Completed", "By", "Scoring change"]} rows={f.evidence.map((e) => [e.task_title ?? GONE, e.estimate, when(e.completed_at), <Person ws={ws} u={e.completed_by} />, e.side === "before" ? "Before" : "After"])} />;
     case "near_instant_completions":
-      return <Table head={["Task", "Created by", "Completed by", "Seconds", "When"]} rows={f.evidence.map((e) => [e.task_title ?? e.task_id.slice(0, 8), <Person ws={ws} u={e.creator} />, <Person ws={ws} u={e.completer} />, e.seconds, when(e.completed_at)])} />;
+      return <Table head={["Task", "Created by", "Completed by", "Seconds after creation", "When"]} rows={f.evidence.map((e) => [e.task_title ?? GONE, <Person ws={ws} u={e.creator} />, <Person ws={ws} u={e.completer} />, e.seconds, when(e.completed_at)])} />;
   }
 }
 
@@ -61,6 +64,16 @@ function Who({ ws, f }: { ws: string; f: Finding }) {
     );
   if (f.kind === "estimate_inflation") return <>Scoring change by <Person ws={ws} u={f.changed_by} /> on {when(f.changed_at)}</>;
   return <Person ws={ws} u={f.user} />;
+}
+
+/** What makes a finding, in words (the thresholds the server used). */
+function thresholdsText(t: Schemas["Thresholds"]): string {
+  return (
+    `How findings are chosen: XP per point far from the team's median (a robust z-score above ${t.outlier_z} and ${t.outlier_ratio}× off), ` +
+    `among members with at least ${plural(t.min_completions, "estimated completion")}; pairs with at least ${plural(t.pair_min_each_way, "reaction or mention", "reactions and mentions")} each way; ` +
+    `estimates up ${t.inflation_ratio}× within ${plural(t.inflation_days, "day")} of a scoring change; ` +
+    `at least ${plural(t.near_instant_min, "completion")} (${Math.round(t.near_instant_share * 100)}% of a member's) ${t.instant_seconds}–${t.near_instant_seconds} seconds after the task was created.`
+  );
 }
 
 /** The anomaly view: each finding with its evidence rows, for an admin to judge (and correct from the
@@ -103,7 +116,7 @@ export function AnomaliesPanel({ ws }: { ws: string }) {
               {f.summary}
             </p>
             <details>
-              <summary className="small">Evidence ({f.evidence.length} rows)</summary>
+              <summary className="small">Evidence ({plural(f.evidence.length, "row")})</summary>
               <Evidence ws={ws} f={f} />
             </details>
           </div>
@@ -111,7 +124,7 @@ export function AnomaliesPanel({ ws }: { ws: string }) {
       )}
       {anomalies.data && (
         <p className="tiny muted" style={{ padding: "8px 16px" }}>
-          Thresholds: outlier beyond a robust z of {anomalies.data.thresholds.outlier_z} and {anomalies.data.thresholds.outlier_ratio}× the median (members with ≥ {anomalies.data.thresholds.min_completions} estimated completions); pairs at ≥ {anomalies.data.thresholds.pair_min_each_way} each way; inflation at ×{anomalies.data.thresholds.inflation_ratio} over {anomalies.data.thresholds.inflation_days} days; {anomalies.data.thresholds.instant_seconds}–{anomalies.data.thresholds.near_instant_seconds} s completions, ≥ {anomalies.data.thresholds.near_instant_min} and {Math.round(anomalies.data.thresholds.near_instant_share * 100)}% of a member's.
+          {thresholdsText(anomalies.data.thresholds)}
         </p>
       )}
     </section>

@@ -191,7 +191,7 @@ describe("Anomalies panel", () => {
     expect(evidence).toHaveTextContent("#11");
     expect(evidence).toHaveTextContent("Tiny task");
     expect(within(findings[1]).getByTestId("evidence")).toHaveTextContent("#501ReactionFarmerInflater");
-    expect(screen.getByTestId("anomalies")).toHaveTextContent("pairs at ≥ 10 each way");
+    expect(screen.getByTestId("anomalies")).toHaveTextContent("pairs with at least 10 reactions and mentions each way");
   });
 
   it("says so when there is nothing unusual, and who may look", async () => {

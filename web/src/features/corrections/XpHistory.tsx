@@ -1,9 +1,11 @@
 import { Flag as FlagIcon, PencilLine, Sparkles, Undo2 } from "lucide-react";
 import { useState } from "react";
+import { Link } from "react-router";
 import type { LedgerItem } from "../../api/client";
 import { useMe, useWorkspaces } from "../../api/queries";
 import { relativeTime } from "../../components/ui";
 import { eventLabel, ExplanationView, type Explanation } from "../gamification/XpToast";
+import { taskHref } from "../projects/ActivityLineView";
 import type { Correction, Flag } from "./api";
 import { CorrectDialog, FlagDialog } from "./dialogs";
 
@@ -57,6 +59,21 @@ function FlagLine({ f }: { f: Flag }) {
   );
 }
 
+/** ": WEB-12 Fix login", linked to the task; said plainly when the task is gone or out of the viewer's reach. */
+function TaskName({ it }: { it: LedgerItem }) {
+  if (it.task && it.workspace_id) {
+    return (
+      <>
+        {": "}
+        <Link to={taskHref(it.workspace_id, it.task.project_id, it.task.id)} className="activity-task" data-testid="xp-task">
+          {it.task.key} {it.task.title}
+        </Link>
+      </>
+    );
+  }
+  return it.task_id ? <span className="muted">: a task that is no longer available</span> : null;
+}
+
 /** One award: amount (struck through when corrected), review chips, and when opened the explanation, the
  * corrections and flags, and the actions the viewer may take. */
 export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open: boolean; onToggle: () => void; abilities: Abilities }) {
@@ -67,10 +84,15 @@ export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open:
   const openFlags = it.flags.filter((f) => f.status === "open").length;
   return (
     <div data-testid="xp-row" data-ledger-id={it.id}>
-      <button className="ledger-row" style={{ width: "100%", background: "none", border: 0, borderBottom: "1px solid var(--border)", font: "inherit", color: "inherit", cursor: "pointer", textAlign: "left" }} onClick={onToggle} aria-expanded={open}>
+      {/* The label is the toggle; the task's name beside it is a link of its own (no link inside a button).
+          A click anywhere else on the row toggles too, for the mouse. */}
+      <div className="ledger-row toggles" onClick={(e) => { if (!(e.target as HTMLElement).closest("a, button")) onToggle(); }}>
         {isCorrection ? <Undo2 size={16} color="var(--muted)" aria-hidden /> : <Sparkles size={16} color="var(--xp)" aria-hidden />}
-        <span style={{ flex: 1 }}>
-          {label}
+        <span style={{ flex: 1, minWidth: 0 }}>
+          <button className="ledger-toggle" onClick={onToggle} aria-expanded={open}>
+            {label}
+          </button>
+          {!isCorrection && <TaskName it={it} />}
           <span className="small muted" style={{ display: "block" }}>
             {new Date(it.occurred_at).toLocaleString()}
             {corrected != null && <span className="chip" style={{ marginLeft: 8 }} data-testid="review-chip">Corrected</span>}
@@ -85,7 +107,7 @@ export function XpRow({ it, open, onToggle, abilities }: { it: LedgerItem; open:
           )}
           {signed(corrected ?? it.xp)} XP
         </span>
-      </button>
+      </div>
       {open && (
         <div style={{ padding: "0 16px 12px 42px" }} className="stack">
           <ExplanationView e={it.explanation as Explanation} />

@@ -10,6 +10,8 @@ import { useAchievements, AchievementCard } from "./AchievementsPage";
 import { XpHistoryList } from "../corrections/XpHistory";
 import { type Explanation } from "./XpToast";
 import { levelPercent } from "./XpBar";
+import { formatDay, timeAxis } from "../../lib/timeAxis";
+import { noun } from "../../lib/plural";
 
 async function fetchLedger(userId: string): Promise<LedgerItem[]> {
   const all: LedgerItem[] = [];
@@ -77,14 +79,25 @@ export function ProfilePage() {
   useHeaderTitle("Profile");
   const items = ledger.data ?? [];
   const series = useMemo(() => {
-    // Cumulative XP: by day when the history spans days, else award by award through the day.
+    // Cumulative XP: by day when the history spans days, else award by award through the day. `t` is a
+    // time (ms) so the axis spaces points truly and labels distinct hours or dates (see timeAxis).
     const byDay = [...dailyXp(items).xp.entries()].sort(([a], [b]) => a.localeCompare(b));
     let total = 0;
-    if (byDay.length > 1) return byDay.map(([day, xp]) => ({ day: day.slice(5), xp, total: (total += xp) }));
+    if (byDay.length > 1) return byDay.map(([day, xp]) => ({ t: new Date(`${day}T00:00:00`).getTime(), xp, total: (total += xp) }));
     return [...items]
       .sort((a, b) => a.occurred_at.localeCompare(b.occurred_at))
-      .map((it) => ({ day: new Date(it.occurred_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), xp: it.xp, total: (total += it.xp) }));
+      .map((it) => ({ t: new Date(it.occurred_at).getTime(), xp: it.xp, total: (total += it.xp) }));
   }, [items]);
+  const axis = useMemo(() => timeAxis(series.map((d) => d.t)), [series]);
+  const multiDay = axis.label === "Date";
+  // Within one day the total steps up at each award: from 0 at the axis's start, held until now (or the
+  // axis's end), so a burst of awards in one minute still reads as a visible step, not a hairline.
+  const plotted = useMemo(() => {
+    if (multiDay || series.length === 0) return series;
+    const last = series[series.length - 1];
+    const until = Math.min(axis.domain[1], Math.max(Date.now(), last.t));
+    return [{ t: axis.domain[0], xp: 0, total: 0 }, ...series, ...(until > last.t ? [{ ...last, t: until, xp: 0 }] : [])];
+  }, [series, axis, multiDay]);
   const p = progress.data;
   if (!me.data || !p) return <Spinner />;
   const recentUnlocked = (achievements.data ?? []).filter((a) => a.unlocked).slice(0, 3);
@@ -115,13 +128,13 @@ export function ProfilePage() {
         <div className="panel stat">
           <span className="eyebrow">Current streak</span>
           <div className="row">
-            <Flame size={20} color="var(--xp-2)" aria-hidden /> <span className="value">{p.streak.current}</span> <span className="muted">days</span>
+            <Flame size={20} color="var(--xp-2)" aria-hidden /> <span className="value">{p.streak.current}</span> <span className="muted">{noun(p.streak.current, "day")}</span>
           </div>
         </div>
         <div className="panel stat">
           <span className="eyebrow">Longest streak</span>
           <div className="row">
-            <Trophy size={20} color="var(--xp)" aria-hidden /> <span className="value">{p.streak.longest}</span> <span className="muted">days</span>
+            <Trophy size={20} color="var(--xp)" aria-hidden /> <span className="value">{p.streak.longest}</span> <span className="muted">{noun(p.streak.longest, "day")}</span>
           </div>
         </div>
         <div className="panel stat">
@@ -141,7 +154,7 @@ export function ProfilePage() {
           ) : (
             <div className="chart-box" data-testid="xp-chart">
               <ResponsiveContainer width="100%" height="100%">
-                <AreaChart data={series} margin={{ left: -10, right: 8, top: 8 }}>
+                <AreaChart data={plotted} margin={{ left: 12, right: 12, top: 8, bottom: 20 }}>
                   <defs>
                     <linearGradient id="xpFill" x1="0" y1="0" x2="0" y2="1">
                       <stop offset="0%" stopColor="#f59e0b" stopOpacity={0.45} />
@@ -149,10 +162,14 @@ export function ProfilePage() {
                     </linearGradient>
                   </defs>
                   <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />
-                  <XAxis dataKey="day" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} />
-                  <YAxis tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} />
-                  <Tooltip contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 10, color: "var(--text)" }} />
-                  <Area type="monotone" dataKey="total" name="Total XP" stroke="#f97316" strokeWidth={2.5} fill="url(#xpFill)" />
+                  <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} tickFormatter={axis.format} tick={{ fill: "var(--muted)", fontSize: 12, className: "xp-chart-time" }} tickLine={false} axisLine={false} label={{ value: axis.label, position: "insideBottom", offset: -14, className: "chart-axis-label" }} />
+                  <YAxis tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Total XP", angle: -90, position: "insideLeft", offset: -4, className: "chart-axis-label" }} />
+                  <Tooltip
+                    contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 10, color: "var(--text)" }}
+                    labelFormatter={(t) => (multiDay ? formatDay(Number(t)) : new Date(Number(t)).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }))}
+                    formatter={(v) => [`${Number(v).toLocaleString()} XP`, "Total"]}
+                  />
+                  <Area type={multiDay ? "monotone" : "stepAfter"} dataKey="total" name="Total XP" stroke="#f97316" strokeWidth={2.5} fill="url(#xpFill)" />
                 </AreaChart>
               </ResponsiveContainer>
             </div>

@@ -2,6 +2,7 @@ import { Flame, Snowflake } from "lucide-react";
 import { Link } from "react-router";
 import type { Progress } from "../../api/client";
 import { useProgress } from "../../api/queries";
+import { plural } from "../../lib/plural";
 
 export function levelPercent(p: Pick<Progress, "xp_into_level" | "xp_to_next">): number {
   const span = p.xp_into_level + p.xp_to_next;
@@ -22,7 +23,7 @@ export function XpBarView({ p, href }: { p: Progress; href: string }) {
       <span className="xpbar-text hide-sm" data-testid="xp-text">
         {p.xp_into_level}/{p.xp_into_level + p.xp_to_next}
       </span>
-      <span className={`streak-pill ${streak > 0 ? "" : "cold"}`} title={`${streak}-day streak · ${p.freezes} freezes`}>
+      <span className={`streak-pill ${streak > 0 ? "" : "cold"}`} title={`${streak}-day streak · ${plural(p.freezes, "streak freeze")}`}>
         <Flame size={14} aria-hidden />
         {streak}
         {p.freezes > 0 && (

@@ -1,4 +1,5 @@
 import type { Explanation } from "../../api/client";
+import { plural } from "../../lib/plural";
 
 /* An award said in words, from the scoring kernel's explanation (its base, factors and bonuses, each with the
  * amount behind it): a one-sentence headline for the toast, and a readable breakdown one click away. Nothing
@@ -6,9 +7,7 @@ import type { Explanation } from "../../api/client";
 
 type Factor = Explanation["multipliers"][number];
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${fmtNumber(n)} ${Math.abs(n) === 1 ? one : many}`;
-}
+export { plural }; // one plural rule for the whole app (lib/plural.ts)
 
 /** 1.35355 -> "1.35", 1.1 -> "1.1", 2 -> "2": two decimals at most, no trailing zeros. */
 export function fmtNumber(n: number): string {

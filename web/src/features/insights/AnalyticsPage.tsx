@@ -2,7 +2,9 @@ import { useQuery } from "@tanstack/react-query";
 import { BarChart3 } from "lucide-react";
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useParams } from "react-router";
-import { api, ApiError, unwrap } from "../../api/client";
+import { api, ApiError, unwrap, type Schemas } from "../../api/client";
+import { plural } from "../../lib/plural";
+import { shortDate } from "../projects/activitySentence";
 import { Empty, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { AnomaliesPanel } from "../corrections/Anomalies";
@@ -17,6 +19,44 @@ function Unavailable({ error }: { error: unknown }) {
     <Empty icon={<BarChart3 size={32} />} title={e?.status === 404 ? "Not available on this server yet" : e?.status === 403 ? "Admins only" : "Couldn't load"}>
       <p>{e?.message}</p>
     </Empty>
+  );
+}
+
+type Activity = Schemas["ActivityOut"];
+
+/** An average head count: one decimal, but never "0.0" for a few people active now and then. */
+export function averageCount(v: number): string {
+  if (v === 0) return "0";
+  return v < 0.1 ? "< 0.1" : v.toFixed(1);
+}
+
+/** The head figures, all over the same days, saying what they measure (they once read "Avg daily active 0.0"
+ * beside "Stickiness 100%": both averaged over days before the workspace existed). */
+function ActivityFigures({ a }: { a: Activity }) {
+  const over = a.measured_days === 0 ? "no days yet" : a.measured_from === a.start ? `the last ${plural(a.measured_days, "day")}` : `${plural(a.measured_days, "day")} since ${shortDate(a.measured_from)}`;
+  return (
+    <div className="stat-grid" data-testid="activity-figures">
+      <div className="panel stat">
+        <span className="eyebrow">Members</span>
+        <span className="value" data-testid="figure-members">{a.members}</span>
+        <span className="small muted stat-note">in the workspace now</span>
+      </div>
+      <div className="panel stat">
+        <span className="eyebrow">Active on an average day</span>
+        <span className="value" data-testid="figure-daily">{averageCount(a.average_daily_active)}</span>
+        <span className="small muted stat-note">members, over {over}</span>
+      </div>
+      <div className="panel stat">
+        <span className="eyebrow">Active in an average week</span>
+        <span className="value" data-testid="figure-weekly">{averageCount(a.average_weekly_active)}</span>
+        <span className="small muted stat-note">members active in the 7 days up to each of those days</span>
+      </div>
+      <div className="panel stat">
+        <span className="eyebrow">Stickiness</span>
+        <span className="value" data-testid="figure-stickiness">{pct(a.stickiness)}</span>
+        <span className="small muted stat-note">{a.stickiness == null ? "nobody active yet" : "of a week's active members act on a given day (day ÷ week)"}</span>
+      </div>
+    </div>
   );
 }
 
@@ -40,22 +80,7 @@ export function AnalyticsPage() {
         </div>
       </div>
       <div className="stack-lg">
-        {a && (
-          <div className="stat-grid">
-            <div className="panel stat">
-              <span className="eyebrow">Members</span>
-              <span className="value">{a.members}</span>
-            </div>
-            <div className="panel stat">
-              <span className="eyebrow">Avg daily active</span>
-              <span className="value">{a.average_daily_active.toFixed(1)}</span>
-            </div>
-            <div className="panel stat">
-              <span className="eyebrow">Stickiness (DAU/WAU)</span>
-              <span className="value">{pct(a.stickiness)}</span>
-            </div>
-          </div>
-        )}
+        {a && <ActivityFigures a={a} />}
         <ReviewQueue ws={ws} />
         <AnomaliesPanel ws={ws} />
         <section className="panel panel-pad" aria-labelledby="act-h">
@@ -69,16 +94,16 @@ export function AnalyticsPage() {
           ) : (
             <div className="chart-box" data-testid="activity-chart">
               <ResponsiveContainer width="100%" height="100%">
-                <ComposedChart data={a!.daily.map((d) => ({ ...d, day: d.date.slice(5) }))} margin={{ left: -12, right: 8, top: 8 }}>
+                <ComposedChart data={a!.daily.map((d) => ({ ...d, day: shortDate(d.date) }))} margin={{ left: 12, right: 12, top: 8, bottom: 20 }}>
                   <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" vertical={false} />
-                  <XAxis dataKey="day" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} />
-                  <YAxis yAxisId="l" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} />
-                  <YAxis yAxisId="r" orientation="right" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} />
+                  <XAxis dataKey="day" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} minTickGap={16} label={{ value: `Date (${a!.timezone})`, position: "insideBottom", offset: -14, className: "chart-axis-label" }} />
+                  <YAxis yAxisId="l" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Active members", angle: -90, position: "insideLeft", offset: -4, className: "chart-axis-label" }} />
+                  <YAxis yAxisId="r" orientation="right" tick={{ fill: "var(--muted)", fontSize: 12 }} tickLine={false} axisLine={false} allowDecimals={false} label={{ value: "Actions", angle: 90, position: "insideRight", offset: -4, className: "chart-axis-label" }} />
                   <Tooltip contentStyle={tooltipStyle} />
-                  <Legend />
-                  <Bar yAxisId="r" dataKey="actions" name="Actions" fill="#8b7cff" radius={[4, 4, 0, 0]} opacity={0.55} />
-                  <Line yAxisId="l" type="monotone" dataKey="active_members" name="Daily active" stroke="#f97316" strokeWidth={2.5} dot={false} />
-                  <Line yAxisId="l" type="monotone" dataKey="weekly_active_members" name="Weekly active" stroke="#10b981" strokeWidth={2} dot={false} />
+                  <Legend verticalAlign="top" height={32} />
+                  <Bar yAxisId="r" dataKey="actions" name="Actions that day" fill="#8b7cff" radius={[4, 4, 0, 0]} opacity={0.55} />
+                  <Line yAxisId="l" type="monotone" dataKey="active_members" name="Active that day (members)" stroke="#f97316" strokeWidth={2.5} dot={false} />
+                  <Line yAxisId="l" type="monotone" dataKey="weekly_active_members" name="Active in the 7 days to then (members)" stroke="#10b981" strokeWidth={2} dot={false} />
                 </ComposedChart>
               </ResponsiveContainer>
             </div>
@@ -87,7 +112,7 @@ export function AnalyticsPage() {
         <section className="panel panel-pad" aria-labelledby="ret-h">
           <h2 id="ret-h">Retention by joining week</h2>
           <p className="small muted" style={{ marginBottom: 12 }}>
-            Share of each week's new members who were active N weeks later.
+            Of the members who joined each week, the share active in their joining week and in each week after it.
           </p>
           {retention.isPending ? (
             <Spinner />
@@ -108,7 +133,7 @@ export function AnalyticsPage() {
                     </th>
                     {Array.from({ length: r!.weeks + 1 }, (_, i) => (
                       <th scope="col" key={i} className="small muted">
-                        W{i}
+                        {i === 0 ? "Joining week" : `${plural(i, "week")} later`}
                       </th>
                     ))}
                   </tr>
@@ -177,6 +202,18 @@ export function AnalyticsPage() {
                     <td>{g!.off.joined}</td>
                     <td>—</td>
                   </tr>
+                  {g!.on.retention.map((on, i) => {
+                    const off = g!.off.retention[i];
+                    const cell = (r: typeof on | undefined) => (r && r.eligible > 0 ? `${pct(r.share)} of ${plural(r.eligible, "member")}` : "—");
+                    return (
+                      <tr key={on.week}>
+                        <td>Still active {plural(on.week, "week")} after joining</td>
+                        <td>{cell(on)}</td>
+                        <td>{cell(off)}</td>
+                        <td>—</td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </>

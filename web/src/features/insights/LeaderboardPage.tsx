@@ -5,6 +5,7 @@ import { api, ApiError, unwrap, type Schemas } from "../../api/client";
 import { qk } from "../../api/queries";
 import { Avatar, Empty, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
+import { plural } from "../../lib/plural";
 
 type Entry = Schemas["LeaderboardEntry"];
 type Window = "week" | "month" | "all";
@@ -107,7 +108,7 @@ export function LeaderboardPage() {
               </section>
             )}
             <p className="small muted">
-              {data.total} members ranked{data.computed_at ? ` · updated ${new Date(data.computed_at).toLocaleTimeString()}` : ""} · times in {data.timezone}.{" "}
+              {plural(data.total, "member")} ranked{data.computed_at ? ` · updated ${new Date(data.computed_at).toLocaleTimeString()}` : ""} · weeks and months follow {data.timezone} time.{" "}
               <Link to={`/w/${ws}/account`}>Hide me from leaderboards</Link>
             </p>
           </div>

@@ -3,9 +3,12 @@ import { Dialog } from "radix-ui";
 import { Flame, FolderKanban, Plus, Sparkles, Target } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, unwrap, type ActivityItem, type Member, type Project } from "../../api/client";
+import { api, unwrap, type Member, type Project } from "../../api/client";
 import { limits } from "../../api/limits";
 import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
+import { activityLine } from "./activitySentence";
+import { noun, plural } from "../../lib/plural";
+import { ActivitySentence } from "./ActivityLineView";
 import { qk, useMe, useMembers, useProgress, useProjects, useWorkspaces } from "../../api/queries";
 import { Avatar, colorFor, Empty, relativeTime, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
@@ -93,38 +96,6 @@ export function NewProjectDialog({ ws, open, onOpenChange }: { ws: string; open:
   );
 }
 
-const VERBS: Record<string, string> = {
-  "task.created": "created",
-  "task.completed": "completed",
-  "task.reopened": "reopened",
-  "task.moved": "moved",
-  "task.updated": "updated",
-  "task.deleted": "deleted",
-  "task.restored": "restored",
-  "comment.restored": "restored a comment on",
-  "comment.created": "commented on",
-  "reaction.added": "reacted to",
-  "mention.created": "mentioned someone on",
-  "member.joined": "joined the workspace",
-  "project.created": "created project",
-  "invite.accepted": "accepted an invite",
-  "xp.adjusted": "corrected an XP award",
-  "xp.flagged": "flagged an XP award for review",
-  "xp.flag_resolved": "resolved a flag on an XP award",
-};
-
-export function activitySentence(a: ActivityItem): { verb: string; object: string } {
-  const p = a.payload as Record<string, unknown>;
-  const verb = VERBS[a.type] ?? a.type.replace(".", " ");
-  const key = typeof p.key === "string" ? p.key : "";
-  const title = typeof p.title === "string" ? p.title : "";
-  let object = [key, title].filter(Boolean).join(" ");
-  if (a.type === "task.moved" && typeof p.to_status_name === "string") object = `${object} to ${p.to_status_name}`;
-  if (a.type === "project.created" && typeof p.name === "string") object = p.name;
-  if (!object && a.task_id && /(on|to)$/.test(verb)) object = "a task";
-  return { verb, object };
-}
-
 function ActivityFeed({ ws, members }: { ws: string; members: Member[] }) {
   const feed = useQuery({
     queryKey: qk.activity(ws),
@@ -140,13 +111,13 @@ function ActivityFeed({ ws, members }: { ws: string; members: Member[] }) {
       <div style={{ padding: "6px 16px 12px" }}>
         {items.length === 0 && <p className="muted small" style={{ padding: "10px 0" }}>Nothing yet today. Finished work shows up here.</p>}
         {items.map((a) => {
-          const { verb, object } = activitySentence(a);
-          const who = a.actor ? (members.find((m) => m.user_id === a.actor!.id)?.name ?? a.actor.name) : "Someone";
+          const nameOf = (id: string) => members.find((m) => m.user_id === id)?.name;
+          const who = a.actor ? (nameOf(a.actor.id) ?? a.actor.name) : "Someone";
           return (
             <div key={a.id} className="activity-item">
               {a.actor ? <Avatar id={a.actor.id} name={who} size="sm" /> : <span className="dot" />}
               <span style={{ flex: 1, minWidth: 0 }}>
-                <b>{who}</b> {verb} {object && <span style={{ color: "var(--text)" }}>{object}</span>}
+                <ActivitySentence who={who} line={activityLine(a, nameOf)} ws={ws} />
                 <span className="tiny muted" style={{ display: "block" }}>
                   {relativeTime(a.created_at)}
                 </span>
@@ -207,9 +178,9 @@ export function ProjectsPage() {
             <div className="row">
               <Flame size={20} color="var(--xp-2)" aria-hidden />
               <span className="value">{p.streak.current}</span>
-              <span className="muted">days</span>
+              <span className="muted">{noun(p.streak.current, "day")}</span>
             </div>
-            <span className="small muted">Best {p.streak.longest} · {p.freezes} freezes</span>
+            <span className="small muted">Best {plural(p.streak.longest, "day")} · {plural(p.freezes, "streak freeze")}</span>
           </div>
           <div className="panel stat">
             <span className="eyebrow">Total XP</span>
@@ -249,7 +220,7 @@ export function ProjectsPage() {
                     </span>
                     <span style={{ minWidth: 0 }}>
                       <h3 style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>{pr.name}</h3>
-                      <span className="small muted">{pr.statuses.length} columns</span>
+                      <span className="small muted">{plural(pr.statuses.length, "column")}</span>
                     </span>
                   </div>
                   <p className="small muted" style={{ minHeight: 36, display: "-webkit-box", WebkitLineClamp: 2, WebkitBoxOrient: "vertical", overflow: "hidden" }}>

@@ -7,9 +7,16 @@ import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "
 import { qk, useMe } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
 import { offerUndo } from "../../lib/undo";
-import { Markdown } from "./Markdown";
+import { Markdown, type MentionPerson } from "./Markdown";
 
 export const EMOJIS = ["👍", "🎉", "❤️", "🚀", "👀", "😄", "🔥", "✅"];
+
+/** Whom a comment's @tokens may name: those the server found (with their emails, from the member list, for
+ * `@local-part` mentions); a comment not yet saved has no such list, so any member it names. */
+function mentionedIn(c: Comment, members: Member[]): MentionPerson[] {
+  if (c.id.startsWith("temp-")) return members;
+  return c.mentions.map((u) => members.find((m) => m.user_id === u.id) ?? { name: u.name });
+}
 
 /** The token a member is mentioned by: their name without spaces (what the server matches first). */
 export function mentionHandle(name: string): string {
@@ -335,7 +342,7 @@ export function Comments({ taskId, members }: { taskId: string; members: Member[
                 </div>
               </div>
             ) : (
-              <Markdown text={c.body} mentions />
+              <Markdown text={c.body} mentions={mentionedIn(c, members)} />
             )}
             {!c.id.startsWith("temp-") && <ReactionBar groups={c.reactions} label="comment" onToggle={(emoji, mine) => react.mutate({ id: c.id, emoji, mine })} />}
           </div>

@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { isEmbeddableImage, Markdown } from "./Markdown";
+import { isEmbeddableImage, Markdown, resolveMention } from "./Markdown";
 
 const PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==";
 
@@ -33,5 +33,23 @@ describe("Markdown images", () => {
     expect(isEmbeddableImage("http://app.example/x.png", origin)).toBe(false);
     expect(isEmbeddableImage("data:text/html,<b>x</b>", origin)).toBe(false);
     expect(isEmbeddableImage(undefined, origin)).toBe(false);
+  });
+});
+
+describe("Markdown mentions", () => {
+  const people = [{ name: "Dana Scully", email: "dana@example.com" }, { name: "Bo Li" }];
+
+  it("highlights only the @tokens that name someone", () => {
+    const { container } = render(<Markdown text="Thanks @Da and @DanaScully, cc @bo. Not `@BoLi` in code." mentions={people} />);
+    const shown = [...container.querySelectorAll(".mention")].map((m) => m.textContent);
+    expect(shown).toEqual(["@DanaScully", "@bo"]);
+    expect(container.textContent).toContain("Thanks @Da and");
+  });
+
+  it("resolves a token as the server does: whole, then cut before inner punctuation; ambiguous names nobody", () => {
+    expect(resolveMention("dana", people)?.name).toBe("Dana Scully");
+    expect(resolveMention("Dana.", people)?.name).toBe("Dana Scully");
+    expect(resolveMention("Da", people)).toBeNull();
+    expect(resolveMention("Dana", [...people, { name: "Dana Other" }])).toBeNull();
   });
 });

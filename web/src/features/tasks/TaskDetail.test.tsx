@@ -18,7 +18,7 @@ const me = { id: "u1", email: "ada@example.com", name: "Ada Lovelace", timezone:
 function common(extra: Parameters<typeof stubFetch>[0] = {}) {
   return stubFetch({
     "GET /api/v1/me": () => [200, me],
-    "GET /api/v1/tasks/{id}/comments": () => [200, { items: [{ id: "c1", task_id: "t", author: { id: "u2", name: "Grace Hopper" }, body: "Ping @AdaLovelace, see `code @x`", mentions: [], reactions: [{ emoji: "🎉", count: 2, reacted_by_me: true }], created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", edited_at: null }] }],
+    "GET /api/v1/tasks/{id}/comments": () => [200, { items: [{ id: "c1", task_id: "t", author: { id: "u2", name: "Grace Hopper" }, body: "Ping @AdaLovelace, see `code @x`", mentions: [{ id: "u1", name: "Ada Lovelace" }], reactions: [{ emoji: "🎉", count: 2, reacted_by_me: true }], created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", edited_at: null }] }],
     "GET /api/v1/tasks/{id}/activity": () => [200, { items: [] }],
     "GET /api/v1/tasks/{id}/reactions": () => [200, []],
     "GET /api/v1/projects/{id}/tasks": () => [200, { items: [] }],

@@ -9,7 +9,8 @@ import { qk, useMe, useMembers, useProject, useTask, useXpPreview } from "../../
 import { gamificationOn } from "../gamification/rewards";
 import { Avatar, AvatarStack, colorFor, PRIORITIES, PRIORITY_LABEL, relativeTime } from "../../components/ui";
 import { useRoom } from "../../realtime/socket";
-import { activitySentence } from "../projects/ProjectsPage";
+import { activityLine } from "../projects/activitySentence";
+import { ActivitySentence } from "../projects/ActivityLineView";
 import { Comments, ReactionBar } from "./Comments";
 import { Markdown } from "./Markdown";
 import { useCreateTask, useDeleteTask, useToggleComplete, useUpdateTask } from "./mutations";
@@ -265,7 +266,7 @@ function TaskReactions({ task }: { task: Task }) {
   return <ReactionBar groups={groups.data ?? []} label="task" onToggle={(emoji, mine) => react.mutate({ emoji, mine })} />;
 }
 
-function Activity({ taskId, members }: { taskId: string; members: Member[] }) {
+function Activity({ taskId, ws, members }: { taskId: string; ws: string; members: Member[] }) {
   const activity = useQuery({
     queryKey: qk.taskActivity(taskId),
     queryFn: async () => (await unwrap(api.GET("/api/v1/tasks/{task_id}/activity", { params: { path: { task_id: taskId }, query: { limit: 30 } } }))).items,
@@ -273,16 +274,14 @@ function Activity({ taskId, members }: { taskId: string; members: Member[] }) {
   return (
     <div>
       {(activity.data ?? []).map((a) => {
-        const { verb, object } = activitySentence(a);
-        const who = a.actor ? (members.find((m) => m.user_id === a.actor!.id)?.name ?? a.actor.name) : "Someone";
-        const p = a.payload as { fields?: string[] };
+        const nameOf = (id: string) => members.find((m) => m.user_id === id)?.name;
+        const who = a.actor ? (nameOf(a.actor.id) ?? a.actor.name) : "Someone";
         return (
           <div className="activity-item" key={a.id}>
             <span className="dot" />
             <span>
-              <b>{who}</b> {verb}
-              {a.type === "task.updated" && p.fields ? ` ${p.fields.join(", ").replace(/_ids?/g, "")}` : a.type === "task.moved" ? ` ${object.split(" to ").pop() ? "to " + object.split(" to ").pop() : ""}` : ""}{" "}
-              <span className="muted small">· {relativeTime(a.created_at)}</span>
+              <ActivitySentence who={who} line={activityLine(a, nameOf)} ws={ws} here={taskId} />{" "}
+              <span className="muted small">{relativeTime(a.created_at)}</span>
             </span>
           </div>
         );
@@ -423,7 +422,7 @@ export function TaskDetail({ task, project, members }: { task: Task; project: Pr
             <h3 id="act-h">Activity</h3>
             <span className="small muted">Created {relativeTime(task.created_at)}</span>
           </div>
-          <Activity taskId={task.id} members={members} />
+          <Activity taskId={task.id} ws={task.workspace_id} members={members} />
         </section>
       </div>
     </>

@@ -8,6 +8,7 @@ import { limits } from "../../api/limits";
 import { FieldError, FormError, formValues, useFormErrors, type FormSpec } from "../../components/forms";
 import { qk } from "../../api/queries";
 import { AvatarStack } from "../../components/ui";
+import { plural } from "../../lib/plural";
 
 type Team = Schemas["TeamOut"];
 
@@ -38,7 +39,7 @@ function TeamRow({ team, members, canEdit }: { team: Team; members: Member[]; ca
       <span style={{ flex: 1, minWidth: 0 }}>
         <b>{team.name}</b>
         <span className="small muted" style={{ display: "block" }}>
-          {(people.data ?? []).length} members
+          {plural((people.data ?? []).length, "member")}
         </span>
       </span>
       <AvatarStack people={(people.data ?? []).map((p) => ({ id: p.user_id, name: p.name }))} max={4} size="sm" />
