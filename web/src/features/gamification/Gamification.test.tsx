@@ -55,7 +55,7 @@ describe("XP toast", () => {
   it("says when this workspace's board counts an award differently from the profile", () => {
     render(<XpToast xp={5} explanation={makeExplanation({ xp: 5, board_xp: 1000 })} />);
     fireEvent.click(screen.getByTestId("xp-toast-why"));
-    expect(screen.getByTestId("xp-toast")).toHaveTextContent("board counts it as 1000 XP");
+    expect(screen.getByTestId("xp-toast")).toHaveTextContent("board counts it as 1,000 XP");
   });
 });
 
