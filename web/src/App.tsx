@@ -1,26 +1,28 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect } from "react";
+import { useEffect } from "react";
 import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
 import { Toaster } from "sonner";
 import { session, setUnauthorizedHandler } from "./api/client";
 import { useMe, useWorkspaces } from "./api/queries";
 import { Spinner } from "./components/ui";
 import { LoginPage, SignupPage } from "./features/auth/AuthPages";
-import { AcceptInvitePage } from "./features/workspaces/AcceptInvite";
-import { CreateWorkspacePage } from "./features/workspaces/CreateWorkspace";
 import { AppLayout } from "./features/workspaces/AppLayout";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { BoardPage } from "./features/board/BoardPage";
-import { ListPage } from "./features/tasks/ListPage";
-import { MembersPage } from "./features/workspaces/MembersPage";
-import { WorkspaceSettingsPage } from "./features/settings/WorkspaceSettings";
-import { UserSettingsPage } from "./features/settings/UserSettings";
-import { AchievementsPage } from "./features/gamification/AchievementsPage";
-// Chart pages load on demand: recharts stays out of the first board's bundle.
-const ProfilePage = lazy(() => import("./features/gamification/ProfilePage").then((m) => ({ default: m.ProfilePage })));
-const AnalyticsPage = lazy(() => import("./features/insights/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
-import { LeaderboardPage } from "./features/insights/LeaderboardPage";
-import { MemberXpPage } from "./features/corrections/MemberXpPage";
+import { page } from "./lib/lazyPage";
+// The pages most loads start on (sign-in, a workspace's projects, a board) are in the first bundle; every
+// other page is a chunk of its own, fetched when it is first shown (charts and their libraries with it).
+const AcceptInvitePage = page(() => import("./features/workspaces/AcceptInvite"), "AcceptInvitePage");
+const CreateWorkspacePage = page(() => import("./features/workspaces/CreateWorkspace"), "CreateWorkspacePage");
+const ListPage = page(() => import("./features/tasks/ListPage"), "ListPage");
+const MembersPage = page(() => import("./features/workspaces/MembersPage"), "MembersPage");
+const WorkspaceSettingsPage = page(() => import("./features/settings/WorkspaceSettings"), "WorkspaceSettingsPage");
+const UserSettingsPage = page(() => import("./features/settings/UserSettings"), "UserSettingsPage");
+const AchievementsPage = page(() => import("./features/gamification/AchievementsPage"), "AchievementsPage");
+const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage");
+const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage");
+const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage");
+const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage");
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";
@@ -99,9 +101,9 @@ export function App() {
             <Route path="settings" element={<WorkspaceSettingsPage />} />
             <Route path="account" element={<UserSettingsPage />} />
             <Route path="achievements" element={<AchievementsPage />} />
-            <Route path="profile" element={<Suspense fallback={<Spinner />}><ProfilePage /></Suspense>} />
+            <Route path="profile" element={<ProfilePage />} />
             <Route path="leaderboard" element={<LeaderboardPage />} />
-            <Route path="analytics" element={<Suspense fallback={<Spinner />}><AnalyticsPage /></Suspense>} />
+            <Route path="analytics" element={<AnalyticsPage />} />
           </Route>
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />

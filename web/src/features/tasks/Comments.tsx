@@ -6,7 +6,7 @@ import { toast } from "sonner";
 import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "../../api/client";
 import { qk, useMe } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
-import { Markdown } from "./Markdown";
+import { Markdown } from "./LazyMarkdown";
 
 export const EMOJIS = ["👍", "🎉", "❤️", "🚀", "👀", "😄", "🔥", "✅"];
 

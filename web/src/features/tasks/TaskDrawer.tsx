@@ -11,7 +11,7 @@ import { Avatar, AvatarStack, colorFor, PRIORITIES, PRIORITY_LABEL, relativeTime
 import { useRoom } from "../../realtime/socket";
 import { activitySentence } from "../projects/ProjectsPage";
 import { Comments, ReactionBar } from "./Comments";
-import { Markdown } from "./Markdown";
+import { Markdown } from "./LazyMarkdown";
 import { useCreateTask, useDeleteTask, useToggleComplete, useUpdateTask } from "./mutations";
 
 /** Edit a text field against the version it started from: a stale save gets the conflict dialog. */
