@@ -1,8 +1,9 @@
 import { lazy, Suspense, type ComponentProps } from "react";
 
 // The markdown renderer (react-markdown, remark-gfm, micromark: a third of the app's JavaScript) is a chunk of
-// its own: the board paints without it. It is fetched when the browser is idle after the first page, so it is
-// usually there before anyone opens a task; until it is, the text shows as written.
+// its own: the board paints without it. It is fetched a few seconds after the page has loaded, when the browser
+// is idle (not sooner: the first page's own data and rendering come first), so it is usually there before anyone
+// opens a task; until it is, the text shows as written.
 const load = () => import("./Markdown");
 const Renderer = lazy(() => load().then((m) => ({ default: m.Markdown })));
 
@@ -20,7 +21,7 @@ export function preloadMarkdown() {
 
 if (typeof window !== "undefined") {
   const whenIdle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 1500));
-  const schedule = () => whenIdle(preloadMarkdown, { timeout: 5000 });
+  const schedule = () => setTimeout(() => whenIdle(preloadMarkdown, { timeout: 5000 }), 3000);
   if (document.readyState === "complete") schedule();
   else window.addEventListener("load", schedule, { once: true });
 }
