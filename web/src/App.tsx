@@ -10,19 +10,23 @@ import { AppLayout } from "./features/workspaces/AppLayout";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { BoardPage } from "./features/board/BoardPage";
 import { page } from "./lib/lazyPage";
+import { queryClient } from "./lib/queryClient";
+import { prefetchProfile } from "./features/gamification/prefetch";
+import { prefetchAnalytics } from "./features/insights/queries";
 // The pages most loads start on (sign-in, a workspace's projects, a board) are in the first bundle; every
-// other page is a chunk of its own, fetched when it is first shown (charts and their libraries with it).
-const AcceptInvitePage = page(() => import("./features/workspaces/AcceptInvite"), "AcceptInvitePage");
-const CreateWorkspacePage = page(() => import("./features/workspaces/CreateWorkspace"), "CreateWorkspacePage");
-const ListPage = page(() => import("./features/tasks/ListPage"), "ListPage");
-const MembersPage = page(() => import("./features/workspaces/MembersPage"), "MembersPage");
-const WorkspaceSettingsPage = page(() => import("./features/settings/WorkspaceSettings"), "WorkspaceSettingsPage");
-const UserSettingsPage = page(() => import("./features/settings/UserSettings"), "UserSettingsPage");
-const AchievementsPage = page(() => import("./features/gamification/AchievementsPage"), "AchievementsPage");
-const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage");
-const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage");
-const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage");
-const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage");
+// other page is a chunk of its own, fetched when it is first shown (charts and their libraries with it), or at
+// once when the app opens on it (the route pattern, third argument), with the chart pages' reads (fourth).
+const AcceptInvitePage = page(() => import("./features/workspaces/AcceptInvite"), "AcceptInvitePage", "/invite/:token");
+const CreateWorkspacePage = page(() => import("./features/workspaces/CreateWorkspace"), "CreateWorkspacePage", "/new-workspace");
+const ListPage = page(() => import("./features/tasks/ListPage"), "ListPage", "/w/:ws/p/:pid/list");
+const MembersPage = page(() => import("./features/workspaces/MembersPage"), "MembersPage", "/w/:ws/members");
+const WorkspaceSettingsPage = page(() => import("./features/settings/WorkspaceSettings"), "WorkspaceSettingsPage", "/w/:ws/settings");
+const UserSettingsPage = page(() => import("./features/settings/UserSettings"), "UserSettingsPage", "/w/:ws/account");
+const AchievementsPage = page(() => import("./features/gamification/AchievementsPage"), "AchievementsPage", "/w/:ws/achievements");
+const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage", "/w/:ws/profile", () => prefetchProfile(queryClient));
+const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage", "/w/:ws/analytics", (p) => prefetchAnalytics(queryClient, p.ws ?? ""));
+const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage", "/w/:ws/leaderboard");
+const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage", "/w/:ws/members/:uid");
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";

@@ -1,4 +1,5 @@
 import { lazy, Suspense, type ComponentType } from "react";
+import { matchPath, type Params } from "react-router";
 
 /** Shown while a page's chunk loads: empty at first (most arrive within a frame or two on a good network),
  * then a quiet "Loading…" if it takes longer (styles.css, `.page-loading`). */
@@ -26,11 +27,25 @@ function PageFailed() {
 /**
  * A route's page as a chunk of its own (React.lazy), loaded when it is first shown, with its own Suspense
  * boundary: the app's shell and the page's siblings stay on screen (and keep fetching) while it loads.
- * `name` is the page's named export in that module.
+ * `name` is the page's named export in that module. When the address the app opened at is `path` (a route
+ * pattern), the chunk is requested at once, while the first bundle is still starting up, not after the first
+ * render reaches the route; `prefetch` then starts the page's reads too, in parallel with its code.
  */
-export function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): ComponentType {
+export function page<K extends string>(
+  load: () => Promise<Record<K, ComponentType>>,
+  name: K,
+  path?: string,
+  prefetch?: (params: Params) => void,
+): ComponentType {
+  let loading: ReturnType<typeof load> | undefined;
+  const start = () => (loading ??= load());
+  const opening = path && typeof location !== "undefined" ? matchPath(path, location.pathname) : null;
+  if (opening) {
+    start();
+    prefetch?.(opening.params);
+  }
   const Lazy = lazy<ComponentType>(() =>
-    load().then(
+    start().then(
       (m) => ({ default: m[name] }),
       () => ({ default: PageFailed }),
     ),
