@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
+import { matchPath, Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
 import { Toaster } from "sonner";
 import { session, setUnauthorizedHandler } from "./api/client";
 import { useMe, useWorkspaces } from "./api/queries";
@@ -13,6 +13,7 @@ import { page } from "./lib/lazyPage";
 import { queryClient } from "./lib/queryClient";
 import { prefetchProfile } from "./features/gamification/prefetch";
 import { prefetchAnalytics } from "./features/insights/queries";
+import { prefetchBoard } from "./features/board/prefetch";
 // The pages most loads start on (sign-in, a workspace's projects, a board) are in the first bundle; every
 // other page is a chunk of its own, fetched when it is first shown (charts and their libraries with it), or at
 // once when the app opens on it (the route pattern, third argument), with the chart pages' reads (fourth).
@@ -23,10 +24,13 @@ const MembersPage = page(() => import("./features/workspaces/MembersPage"), "Mem
 const WorkspaceSettingsPage = page(() => import("./features/settings/WorkspaceSettings"), "WorkspaceSettingsPage", "/w/:ws/settings");
 const UserSettingsPage = page(() => import("./features/settings/UserSettings"), "UserSettingsPage", "/w/:ws/account");
 const AchievementsPage = page(() => import("./features/gamification/AchievementsPage"), "AchievementsPage", "/w/:ws/achievements");
-const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage", "/w/:ws/profile", () => prefetchProfile(queryClient));
-const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage", "/w/:ws/analytics", (p) => prefetchAnalytics(queryClient, p.ws ?? ""));
+const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage", "/w/:ws/profile", () => session.hinted && void prefetchProfile(queryClient));
+const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage", "/w/:ws/analytics", (p) => session.hinted && prefetchAnalytics(queryClient, p.ws ?? ""));
 const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage", "/w/:ws/leaderboard");
 const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage", "/w/:ws/members/:uid");
+// Opening on a board (signed in, as far as this browser knows): its reads start now, not after the first render.
+const openingBoard = matchPath("/w/:ws/p/:pid/board", location.pathname);
+if (openingBoard?.params.pid && session.hinted) prefetchBoard(queryClient, openingBoard.params.pid);
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";
