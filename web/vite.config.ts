@@ -34,7 +34,7 @@ const vendorChunks = [
   { name: "react", test: /[\\/]node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/, priority: 30 },
   { name: "charts", test: /[\\/]node_modules[\\/]recharts[\\/]/, priority: 20 },
   { name: "markdown", test: /[\\/]node_modules[\\/](react-markdown|remark-gfm)[\\/]/, priority: 20 },
-  // What the first page needs besides React: query cache, router-free UI kit, drag and drop, socket.
+  // The rest of what the first page needs: query cache, radix UI, toasts, icons, drag and drop, the socket.
   { name: "vendor", test: /[\\/]node_modules[\\/]/, tags: ["$initial" as const], priority: 10 },
 ];
 
@@ -44,7 +44,8 @@ export default defineConfig({
     sonnerStylesFromFile(),
     // gzip and brotli copies next to every text asset (x.js.gz, x.js.br), served by src/magictask/web.py when the
     // browser accepts them. index.html is excluded: the server fills in a fresh nonce on every load.
-    compression({ algorithms: ["brotliCompress", "gzip"], exclude: [/\.html$/], logLevel: "silent" }),
+    // (logLevel "info", the default: "silent" would also swallow a compression error instead of failing the build.)
+    compression({ algorithms: ["brotliCompress", "gzip"], exclude: [/\.html$/] }),
   ],
   // A placeholder the server replaces with a fresh nonce on every index.html it serves (src/magictask/web.py);
   // Vite puts it on the tags it writes and in <meta property="csp-nonce">, where main.tsx reads it.
