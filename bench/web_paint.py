@@ -14,6 +14,9 @@ visit, with the session cookie and the "signed in" hint a returning user has.
 Per page it prints the median (and min-max) of:
 - content: the first card on the board, the drawn XP chart on the profile, the drawn activity chart on
   analytics: the animation frame in which that element first exists, from navigation start;
+- Chromium CPU: CPU time (user + system, /proc) all of Chromium's processes spent from the navigation to
+  the content: the browser's work, which, unlike the wall-clock figures, does not grow when other programs
+  keep the cores busy;
 - responseEnd of the document, DOMContentLoaded and load (navigation timing);
 - the JavaScript requested before the content: files, bytes transferred (as Chromium received them, with
   its Content-Encoding) and what the same bytes weigh compressed with gzip -9 and brotli 11.
@@ -158,7 +161,7 @@ def report(results: dict[str, list[dict[str, Any]]]) -> None:
     print(
         "\nmedian (min-max) over the runs, ms from navigation start; JS = scripts requested before the content"
     )
-    head = ("page", "content", "responseEnd", "DOMContentLoaded", "load", "JS files", "JS transferred KB",
+    head = ("page", "content", "Chromium CPU ms", "responseEnd", "DOMContentLoaded", "load", "JS files", "JS transferred KB",
             "JS gzip-9 KB", "JS brotli-11 KB", "encodings")  # fmt: skip
     print(" | ".join(head))
     for name, runs in results.items():
@@ -166,6 +169,7 @@ def report(results: dict[str, list[dict[str, Any]]]) -> None:
         print(" | ".join((
             name,
             _ms([r["content"] for r in runs]),
+            _ms([r["chromiumCpu"] for r in runs]),
             _ms([r["responseEnd"] for r in runs]),
             _ms([r["domContentLoaded"] for r in runs]),
             _ms([r["load"] for r in runs]),

@@ -12,7 +12,7 @@
 // which the element first exists (the frame that paints it). Navigation timing (responseEnd, DOMContentLoaded,
 // load) and resource timing (bytes of each script) come from the same page. Output is JSON; nothing asserted.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
@@ -53,6 +53,32 @@ async function sizesOf(request, url) {
   return compressedSizes.get(url);
 }
 
+/** CPU seconds (user + system) used so far by the process tree under `root` (Linux /proc). Unlike wall time,
+ * it does not grow when other programs keep the machine's cores busy. */
+function treeCpuSeconds(root) {
+  const stats = new Map(); // pid -> {ppid, ticks}
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" "); // fields from the state on
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  let ticks = 0;
+  for (const [pid, st] of stats) {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; p = stats.get(p)?.ppid ?? 0, hops++) {
+      if (p === root) {
+        ticks += st.ticks;
+        break;
+      }
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
 async function loadOnce(browser, route) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.addCookies(config.cookies.map((c) => ({ ...c, url: config.base })));
@@ -61,11 +87,13 @@ async function loadOnce(browser, route) {
   }, config.localStorage);
   await context.addInitScript(watchFor, route.selector);
   const page = await context.newPage();
+  const cpuBefore = treeCpuSeconds(browserPid);
   const encodings = new Map();
   page.on("response", (r) => encodings.set(r.url(), r.headers()["content-encoding"] ?? "identity"));
   try {
     await page.goto(config.base + route.path, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__benchPaint && window.__benchPaint.painted !== null, null, { timeout: 30_000 });
+    const cpuAtContent = treeCpuSeconds(browserPid);
     await page.waitForLoadState("load");
     const result = await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation")[0];
@@ -106,16 +134,20 @@ async function loadOnce(browser, route) {
     result.js.gzip9 = gzip;
     result.js.brotli11 = br;
     delete result.scripts;
+    result.chromiumCpu = (cpuAtContent - cpuBefore) * 1000; // ms of CPU, all of Chromium's processes
     return result;
   } finally {
     await context.close();
   }
 }
 
-const browser = await chromium.launch({
+// A browser server, so that its process (and the tree of renderers under it) is known.
+const server = await chromium.launchServer({
   executablePath: config.chromium ?? "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
+const browserPid = server.process().pid;
+const browser = await chromium.connect(server.wsEndpoint());
 const out = {};
 try {
   for (const route of config.routes) await loadOnce(browser, route); // warm the server, not the browser
@@ -127,5 +159,6 @@ try {
   }
 } finally {
   await browser.close();
+  await server.close();
 }
 process.stdout.write(JSON.stringify(out));
