@@ -2,12 +2,13 @@
 
     .venv/bin/python -m bench.web_paint                     # 9 runs of each page, this tree's web/dist
     .venv/bin/python -m bench.web_paint --runs 15
-    # another build, e.g. main's: its code first on PYTHONPATH and its web/dist
-    PYTHONPATH=/tmp/base/src .venv/bin/python -m bench.web_paint --dist /tmp/base/web/dist
+    # against another build, e.g. main's, served side by side and loaded alternately (page by page)
+    .venv/bin/python -m bench.web_paint --baseline /tmp/base/web/dist
 
 Starts `magictask up` on a free port and a temporary data dir (embedded PostgreSQL and Valkey), serving the
-built web app named by --dist, and seeds what a morning looks like: a workspace, a project with a few dozen
-tasks over its four columns, a user with some XP. Then bench/web_paint_browser.mjs (Playwright, Debian's
+built web app named by --dist (with --baseline, a second one serving that build: a build without .br/.gz
+copies, such as main's, goes out uncompressed, as main's server sends it), and seeds what a morning looks
+like: a workspace, a project with a few dozen tasks over its four columns, a user with some XP. Then bench/web_paint_browser.mjs (Playwright, Debian's
 Chromium) loads each page N times, every time in a new browser context: an empty cache, as on a first
 visit, with the session cookie and the "signed in" hint a returning user has.
 
@@ -64,6 +65,7 @@ class MagicTaskUp:
     def __init__(self, workdir: Path, dist: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log = workdir / "up.log"
         env = {**os.environ, "MAGICTASK_WEB_DIST": str(dist), "MAGICTASK_LOG_LEVEL": "warning"}
         args = [sys.executable, "-m", "magictask", "up", "--port", str(self.port),
@@ -196,37 +198,50 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="cold loads of each page (after one warm-up)")
     parser.add_argument("--tasks", type=int, default=36, help="tasks in the seeded project")
     parser.add_argument("--dist", type=Path, default=ROOT / "web" / "dist", help="the built web app to serve")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another build (e.g. main's web/dist) served by a second `magictask up`, loaded alternately",
+    )
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     args = parser.parse_args()
-    if not (args.dist / "index.html").is_file():
-        sys.exit(f"no build at {args.dist}: cd web && npm run build")
+    for dist in (args.dist, args.baseline):
+        if dist and not (dist / "index.html").is_file():
+            sys.exit(f"no build at {dist}: cd web && npm run build")
 
+    builds = {"": args.dist.resolve()}
+    if args.baseline:
+        builds = {" (baseline)": args.baseline.resolve(), " (this)": args.dist.resolve()}
     with tempfile.TemporaryDirectory(prefix="mt-web-paint-") as tmp:
-        up = MagicTaskUp(Path(tmp), args.dist.resolve())
+        ups = {
+            label: MagicTaskUp(Path(tmp) / f"up{i}", dist) for i, (label, dist) in enumerate(builds.items())
+        }
         try:
             t0 = time.perf_counter()
-            up.wait_ready()
-            seeded = asyncio.run(seed(up.url, args.tasks, random.Random(13)))
-            print(f"magictask up at {up.url}, seeded in {time.perf_counter() - t0:.0f}s; load average "
-                  f"{os.getloadavg()[0]:.1f}; {args.runs} cold loads per page")  # fmt: skip
-            ws, project = seeded["workspace"], seeded["project"]
-            results = run_browser({
-                "base": up.url,
-                "cookies": seeded["cookies"],
-                "localStorage": {"mt.signed-in": "1", "mt.workspace": ws},
-                "runs": args.runs,
-                "chromium": args.chromium,
-                "routes": [
-                    {"name": "board", "path": f"/w/{ws}/p/{project}/board", "selector": '[data-testid="card"]'},
-                    {"name": "profile", "path": f"/w/{ws}/profile",
+            routes: list[dict[str, Any]] = []
+            for label, up in ups.items():
+                up.wait_ready()
+                seeded = asyncio.run(seed(up.url, args.tasks, random.Random(13)))
+                ws, project = seeded["workspace"], seeded["project"]
+                common = {"base": up.url, "cookies": seeded["cookies"],
+                          "localStorage": {"mt.signed-in": "1", "mt.workspace": ws}}  # fmt: skip
+                routes += [
+                    {**common, "name": f"board{label}", "path": f"/w/{ws}/p/{project}/board",
+                     "selector": '[data-testid="card"]'},
+                    {**common, "name": f"profile{label}", "path": f"/w/{ws}/profile",
                      "selector": '[data-testid="xp-chart"] .recharts-surface'},
-                    {"name": "analytics", "path": f"/w/{ws}/analytics",
+                    {**common, "name": f"analytics{label}", "path": f"/w/{ws}/analytics",
                      "selector": '[data-testid="activity-chart"] .recharts-surface'},
-                ],
-            })  # fmt: skip
+                ]  # fmt: skip
+            print(f"magictask up ready and seeded in {time.perf_counter() - t0:.0f}s; load average "
+                  f"{os.getloadavg()[0]:.1f}; {args.runs} cold loads per page")  # fmt: skip
+            if args.baseline:  # alternate the builds page by page: both see the same moments of load
+                routes = [r for pair in zip(routes[:3], routes[3:], strict=True) for r in pair]
+            results = run_browser({"runs": args.runs, "chromium": args.chromium, "routes": routes})
         finally:
-            up.stop()
+            for up in ups.values():
+                up.stop()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     report(results)
     if args.json:

@@ -2,8 +2,8 @@
 //
 //   node bench/web_paint_browser.mjs < config.json > results.json
 //
-// config: {"base": "http://127.0.0.1:PORT", "cookies": [{"name", "value"}], "localStorage": {k: v},
-//          "runs": N, "routes": [{"name", "path", "selector"}], "chromium": "/usr/bin/chromium"}
+// config: {"runs": N, "chromium": "/usr/bin/chromium", "routes": [{"name", "base": "http://127.0.0.1:PORT",
+//          "path", "selector", "cookies": [{"name", "value"}], "localStorage": {k: v}}]}
 // Each run of each route is a new browser context (an empty HTTP cache and code cache: a cold load) that
 // already holds the session cookie and the "signed in" hint, as a returning user's browser does.
 //
@@ -81,17 +81,17 @@ function treeCpuSeconds(root) {
 
 async function loadOnce(browser, route) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addCookies(config.cookies.map((c) => ({ ...c, url: config.base })));
+  await context.addCookies(route.cookies.map((c) => ({ ...c, url: route.base })));
   await context.addInitScript((items) => {
     for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v);
-  }, config.localStorage);
+  }, route.localStorage);
   await context.addInitScript(watchFor, route.selector);
   const page = await context.newPage();
   const cpuBefore = treeCpuSeconds(browserPid);
   const encodings = new Map();
   page.on("response", (r) => encodings.set(r.url(), r.headers()["content-encoding"] ?? "identity"));
   try {
-    await page.goto(config.base + route.path, { waitUntil: "commit" });
+    await page.goto(route.base + route.path, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__benchPaint && window.__benchPaint.painted !== null, null, { timeout: 30_000 });
     const cpuAtContent = treeCpuSeconds(browserPid);
     await page.waitForLoadState("load");
