@@ -10,7 +10,8 @@ built web app named by --dist (with --baseline, a second one serving that build:
 copies, such as main's, goes out uncompressed, as main's server sends it), and seeds what a morning looks
 like: a workspace, a project with a few dozen tasks over its four columns, a user with some XP. Then bench/web_paint_browser.mjs (Playwright, Debian's
 Chromium) loads each page N times, every time in a new browser context: an empty cache, as on a first
-visit, with the session cookie and the "signed in" hint a returning user has.
+visit, with the session cookie and what the app keeps in localStorage for a returning user (the "signed in" hint,
+the last workspace, the last user's id).
 
 Per page it prints the median (and min-max) of:
 - content: the first card on the board, the drawn XP chart on the profile, the drawn activity chart on
@@ -137,7 +138,7 @@ async def seed(base_url: str, n_tasks: int, rng: random.Random) -> dict[str, Any
             await asyncio.sleep(0.5)
         else:
             raise RuntimeError("the reward worker wrote no XP history within 90 s")
-    return {"cookies": cookies, "workspace": ws, "project": project}
+    return {"cookies": cookies, "workspace": ws, "project": project, "user": user}
 
 
 def run_browser(config: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -225,7 +226,7 @@ def main() -> None:
                 seeded = asyncio.run(seed(up.url, args.tasks, random.Random(13)))
                 ws, project = seeded["workspace"], seeded["project"]
                 common = {"base": up.url, "cookies": seeded["cookies"],
-                          "localStorage": {"mt.signed-in": "1", "mt.workspace": ws}}  # fmt: skip
+                          "localStorage": {"mt.signed-in": "1", "mt.workspace": ws, "mt.user": seeded["user"]}}  # fmt: skip
                 routes += [
                     {**common, "name": f"board{label}", "path": f"/w/{ws}/p/{project}/board",
                      "selector": '[data-testid="card"]'},

@@ -11,7 +11,7 @@ import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { BoardPage } from "./features/board/BoardPage";
 import { page } from "./lib/lazyPage";
 import { queryClient } from "./lib/queryClient";
-import { prefetchProfile } from "./features/gamification/prefetch";
+import { prefetchProfile, rememberSignedInUser } from "./features/gamification/prefetch";
 import { prefetchAnalytics } from "./features/insights/queries";
 import { prefetchBoard } from "./features/board/prefetch";
 // The pages most loads start on (sign-in, a workspace's projects, a board) are in the first bundle; every
@@ -28,6 +28,7 @@ const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "P
 const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage", "/w/:ws/analytics", (p) => session.hinted && prefetchAnalytics(queryClient, p.ws ?? ""));
 const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage", "/w/:ws/leaderboard");
 const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage", "/w/:ws/members/:uid");
+rememberSignedInUser(queryClient);
 // Opening on a board (signed in, as far as this browser knows): its reads start now, not after the first render.
 const openingBoard = matchPath("/w/:ws/p/:pid/board", location.pathname);
 if (openingBoard?.params.pid && session.hinted) prefetchBoard(queryClient, openingBoard.params.pid);
