@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
+import { compression } from "vite-plugin-compression2";
 
 // In dev, the API runs separately: `.venv/bin/magictask up --port 8123` (override with MAGICTASK_API).
 const api = process.env.MAGICTASK_API ?? "http://127.0.0.1:8123";
@@ -23,8 +24,29 @@ function sonnerStylesFromFile(): Plugin {
   };
 }
 
+/**
+ * Libraries in chunks of their own, named so that a page's network log says what it loads. The React core
+ * and the rest of what every page needs change rarely, so a new build of the app's own code leaves them
+ * cached. Charts (recharts and its d3/redux) and markdown (react-markdown, remark, micromark) are only in the
+ * lazy chunks of the pages that draw them: the board's first paint never downloads them.
+ */
+const vendorChunks = [
+  { name: "react", test: /[\\/]node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/, priority: 30 },
+  { name: "charts", test: /[\\/]node_modules[\\/]recharts[\\/]/, priority: 20 },
+  { name: "markdown", test: /[\\/]node_modules[\\/](react-markdown|remark-gfm)[\\/]/, priority: 20 },
+  // The rest of what the first page needs: query cache, radix UI, toasts, icons, drag and drop, the socket.
+  { name: "vendor", test: /[\\/]node_modules[\\/]/, tags: ["$initial" as const], priority: 10 },
+];
+
 export default defineConfig({
-  plugins: [react(), sonnerStylesFromFile()],
+  plugins: [
+    react(),
+    sonnerStylesFromFile(),
+    // gzip and brotli copies next to every text asset (x.js.gz, x.js.br), served by src/magictask/web.py when the
+    // browser accepts them. index.html is excluded: the server fills in a fresh nonce on every load.
+    // (logLevel "info", the default: "silent" would also swallow a compression error instead of failing the build.)
+    compression({ algorithms: ["brotliCompress", "gzip"], exclude: [/\.html$/] }),
+  ],
   // A placeholder the server replaces with a fresh nonce on every index.html it serves (src/magictask/web.py);
   // Vite puts it on the tags it writes and in <meta property="csp-nonce">, where main.tsx reads it.
   html: { cspNonce: "MAGICTASK_CSP_NONCE" },
@@ -36,7 +58,8 @@ export default defineConfig({
   },
   build: {
     sourcemap: false,
-    chunkSizeWarningLimit: 1200,
+    chunkSizeWarningLimit: 500,
+    rolldownOptions: { output: { codeSplitting: { groups: vendorChunks } } },
   },
   test: {
     environment: "jsdom",

@@ -1,26 +1,37 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect } from "react";
-import { Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
+import { useEffect } from "react";
+import { matchPath, Navigate, Outlet, Route, Routes, useLocation, useNavigate } from "react-router";
 import { Toaster } from "sonner";
 import { session, setUnauthorizedHandler } from "./api/client";
 import { useMe, useWorkspaces } from "./api/queries";
 import { Spinner } from "./components/ui";
 import { LoginPage, SignupPage } from "./features/auth/AuthPages";
-import { AcceptInvitePage } from "./features/workspaces/AcceptInvite";
-import { CreateWorkspacePage } from "./features/workspaces/CreateWorkspace";
 import { AppLayout } from "./features/workspaces/AppLayout";
 import { ProjectsPage } from "./features/projects/ProjectsPage";
 import { BoardPage } from "./features/board/BoardPage";
-import { ListPage } from "./features/tasks/ListPage";
-import { MembersPage } from "./features/workspaces/MembersPage";
-import { WorkspaceSettingsPage } from "./features/settings/WorkspaceSettings";
-import { UserSettingsPage } from "./features/settings/UserSettings";
-import { AchievementsPage } from "./features/gamification/AchievementsPage";
-// Chart pages load on demand: recharts stays out of the first board's bundle.
-const ProfilePage = lazy(() => import("./features/gamification/ProfilePage").then((m) => ({ default: m.ProfilePage })));
-const AnalyticsPage = lazy(() => import("./features/insights/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
-import { LeaderboardPage } from "./features/insights/LeaderboardPage";
-import { MemberXpPage } from "./features/corrections/MemberXpPage";
+import { page } from "./lib/lazyPage";
+import { queryClient } from "./lib/queryClient";
+import { prefetchProfile, rememberSignedInUser } from "./features/gamification/prefetch";
+import { prefetchAnalytics } from "./features/insights/queries";
+import { prefetchBoard } from "./features/board/prefetch";
+// The pages most loads start on (sign-in, a workspace's projects, a board) are in the first bundle; every
+// other page is a chunk of its own, fetched when it is first shown (charts and their libraries with it), or at
+// once when the app opens on it (the route pattern, third argument), with the chart pages' reads (fourth).
+const AcceptInvitePage = page(() => import("./features/workspaces/AcceptInvite"), "AcceptInvitePage", "/invite/:token");
+const CreateWorkspacePage = page(() => import("./features/workspaces/CreateWorkspace"), "CreateWorkspacePage", "/new-workspace");
+const ListPage = page(() => import("./features/tasks/ListPage"), "ListPage", "/w/:ws/p/:pid/list");
+const MembersPage = page(() => import("./features/workspaces/MembersPage"), "MembersPage", "/w/:ws/members");
+const WorkspaceSettingsPage = page(() => import("./features/settings/WorkspaceSettings"), "WorkspaceSettingsPage", "/w/:ws/settings");
+const UserSettingsPage = page(() => import("./features/settings/UserSettings"), "UserSettingsPage", "/w/:ws/account");
+const AchievementsPage = page(() => import("./features/gamification/AchievementsPage"), "AchievementsPage", "/w/:ws/achievements");
+const ProfilePage = page(() => import("./features/gamification/ProfilePage"), "ProfilePage", "/w/:ws/profile", () => session.hinted && void prefetchProfile(queryClient));
+const AnalyticsPage = page(() => import("./features/insights/AnalyticsPage"), "AnalyticsPage", "/w/:ws/analytics", (p) => session.hinted && prefetchAnalytics(queryClient, p.ws ?? ""));
+const LeaderboardPage = page(() => import("./features/insights/LeaderboardPage"), "LeaderboardPage", "/w/:ws/leaderboard");
+const MemberXpPage = page(() => import("./features/corrections/MemberXpPage"), "MemberXpPage", "/w/:ws/members/:uid");
+rememberSignedInUser(queryClient);
+// Opening on a board (signed in, as far as this browser knows): its reads start now, not after the first render.
+const openingBoard = matchPath("/w/:ws/p/:pid/board", location.pathname);
+if (openingBoard?.params.pid && session.hinted) prefetchBoard(queryClient, openingBoard.params.pid);
 import { RealtimeProvider } from "./realtime/socket";
 import { theme } from "./lib/theme";
 import { notifications } from "./features/notifications/store";
@@ -99,9 +110,9 @@ export function App() {
             <Route path="settings" element={<WorkspaceSettingsPage />} />
             <Route path="account" element={<UserSettingsPage />} />
             <Route path="achievements" element={<AchievementsPage />} />
-            <Route path="profile" element={<Suspense fallback={<Spinner />}><ProfilePage /></Suspense>} />
+            <Route path="profile" element={<ProfilePage />} />
             <Route path="leaderboard" element={<LeaderboardPage />} />
-            <Route path="analytics" element={<Suspense fallback={<Spinner />}><AnalyticsPage /></Suspense>} />
+            <Route path="analytics" element={<AnalyticsPage />} />
           </Route>
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />

@@ -2,13 +2,14 @@ import { useQuery } from "@tanstack/react-query";
 import { BarChart3 } from "lucide-react";
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useParams } from "react-router";
-import { api, ApiError, unwrap, type Schemas } from "../../api/client";
+import { ApiError, type Schemas } from "../../api/client";
 import { plural } from "../../lib/plural";
 import { shortDate } from "../projects/activitySentence";
 import { Empty, Spinner } from "../../components/ui";
 import { useHeaderTitle } from "../workspaces/AppLayout";
 import { AnomaliesPanel } from "../corrections/Anomalies";
 import { ReviewQueue } from "../corrections/ReviewQueue";
+import { activityQuery, gamificationQuery, retentionQuery } from "./queries";
 
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${Math.round(v * 100)}%`);
 const tooltipStyle = { background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 10, color: "var(--text)" };
@@ -63,10 +64,9 @@ function ActivityFigures({ a }: { a: Activity }) {
 export function AnalyticsPage() {
   const { ws = "" } = useParams();
   useHeaderTitle("Analytics");
-  const path = { workspace_id: ws };
-  const activity = useQuery({ queryKey: ["analytics", ws, "activity"], queryFn: () => unwrap(api.GET("/api/v1/workspaces/{workspace_id}/analytics/activity", { params: { path } })), retry: false });
-  const retention = useQuery({ queryKey: ["analytics", ws, "retention"], queryFn: () => unwrap(api.GET("/api/v1/workspaces/{workspace_id}/analytics/retention", { params: { path } })), retry: false });
-  const gam = useQuery({ queryKey: ["analytics", ws, "gamification"], queryFn: () => unwrap(api.GET("/api/v1/workspaces/{workspace_id}/analytics/gamification", { params: { path } })), retry: false });
+  const activity = useQuery(activityQuery(ws));
+  const retention = useQuery(retentionQuery(ws));
+  const gam = useQuery(gamificationQuery(ws));
   const a = activity.data;
   const r = retention.data;
   const g = gam.data;

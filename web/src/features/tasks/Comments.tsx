@@ -7,7 +7,8 @@ import { api, ApiError, errorMessage, unwrap, type Comment, type Member } from "
 import { qk, useMe } from "../../api/queries";
 import { Avatar, relativeTime } from "../../components/ui";
 import { offerUndo } from "../../lib/undo";
-import { Markdown, type MentionPerson } from "./Markdown";
+import { Markdown } from "./LazyMarkdown";
+import type { MentionPerson } from "./Markdown";
 
 export const EMOJIS = ["👍", "🎉", "❤️", "🚀", "👀", "😄", "🔥", "✅"];
 

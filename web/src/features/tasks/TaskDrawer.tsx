@@ -12,7 +12,7 @@ import { useRoom } from "../../realtime/socket";
 import { activityLine } from "../projects/activitySentence";
 import { ActivitySentence } from "../projects/ActivityLineView";
 import { Comments, ReactionBar } from "./Comments";
-import { Markdown } from "./Markdown";
+import { Markdown } from "./LazyMarkdown";
 import { useCreateTask, useDeleteTask, useToggleComplete, useUpdateTask } from "./mutations";
 import { TitleLimit, titleTooLong } from "./TitleLimit";
 
