@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from magictask.kit.plural import plural
+
 _EMAIL_PREFIX = "value is not a valid email address"
 _VALUE_ERROR_PREFIX = "Value error, "
-
-
-def _plural(n: Any, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _sentence(text: str) -> str:
@@ -32,9 +30,9 @@ def plain_validation_message(error: dict[str, Any]) -> str:
         return "Required"
     if kind == "string_too_short":
         n = ctx.get("min_length", 1)
-        return "Can't be blank" if n == 1 else f"Use at least {_plural(n, 'character')}"
+        return "Can't be blank" if n == 1 else f"Use at least {plural(n, 'character')}"
     if kind == "string_too_long":
-        return f"Use at most {_plural(ctx.get('max_length'), 'character')}"
+        return f"Use at most {plural(int(ctx.get('max_length', 0)), 'character')}"
     if kind == "string_pattern_mismatch":
         return "Not in the expected format"
     if kind == "too_short":
@@ -74,7 +72,8 @@ def wait_in_words(seconds: float) -> str:
     """How long to wait, rounded up to a unit a person thinks in: "40 seconds", "2 minutes", "1 hour"."""
     s = max(1, math.ceil(seconds))
     if s < 60:
-        return _plural(s, "second")
-    if s < 3600:
-        return _plural(math.ceil(s / 60), "minute")
-    return _plural(math.ceil(s / 3600), "hour")
+        return plural(s, "second")
+    minutes = math.ceil(s / 60)
+    if minutes < 60:  # 3,599 s is "1 hour", not "60 minutes"
+        return plural(minutes, "minute")
+    return plural(math.ceil(s / 3600), "hour")

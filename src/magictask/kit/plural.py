@@ -5,4 +5,5 @@ from __future__ import annotations
 
 def plural(count: float, one: str, many: str | None = None) -> str:
     """The count and its noun, agreeing; the plural is the noun with "s" unless given."""
-    return f"{count:g} {one if count == 1 else (many or one + 's')}"
+    number = str(int(count)) if float(count).is_integer() else f"{count:g}"  # 1000000, not 1e+06
+    return f"{number} {one if count == 1 else (many or one + 's')}"
