@@ -28,7 +28,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
-  globalTimeout: 6 * 60_000, // a hung run fails CI instead of eating its budget
+  globalTimeout: 15 * 60_000, // a hung run fails CI instead of eating its budget
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
