@@ -4,7 +4,6 @@ still running, finished, or died after its commit with the answer lost (a real S
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from magictask.idempotency.service import purge_expired
 from tests.conftest import TestServers
 from tests.helpers import Account, fetch_events, make_team, ok, signup
-from tests.pipeline.procs import Cluster
+from tests.pipeline.procs import Cluster, process_env, running_cluster
 
 
 def keyed(user: Account, key: str) -> dict[str, str]:
@@ -147,18 +146,10 @@ async def test_signed_in_posts_document_the_header(app: FastAPI) -> None:
 
 @pytest.fixture
 def cluster(servers: TestServers, clean_db: None, tmp_path: Path) -> Iterator[Cluster]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MAGICTASK_")},
-        "MAGICTASK_DATABASE_URL": servers.database_url,
-        "MAGICTASK_REDIS_URL": servers.redis_url,
-        "MAGICTASK_LOG_LEVEL": "warning",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    procs = Cluster(env, tmp_path)
-    try:
+    with running_cluster(
+        process_env(servers.database_url, servers.redis_url, MAGICTASK_LOG_LEVEL="warning"), tmp_path
+    ) as procs:
         yield procs
-    finally:
-        procs.stop_all()
 
 
 @pytest.mark.slow

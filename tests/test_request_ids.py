@@ -6,7 +6,6 @@ processes and reads their stderr; the others run the app in-process."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import TestServers
 from tests.helpers import Account, create_project, create_workspace, ok, signup
-from tests.pipeline.procs import Cluster
+from tests.pipeline.procs import Cluster, process_env, running_cluster
 
 RID = re.compile(r"[0-9a-f]{32}")
 
@@ -91,18 +90,10 @@ async def test_requests_are_timed_per_route_template(client: httpx.AsyncClient) 
 
 @pytest.fixture
 def cluster(servers: TestServers, clean_db: None, tmp_path: Path) -> Iterator[Cluster]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MAGICTASK_")},
-        "MAGICTASK_DATABASE_URL": servers.database_url,
-        "MAGICTASK_REDIS_URL": servers.redis_url,
-        "MAGICTASK_LOG_FORMAT": "json",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    procs = Cluster(env, tmp_path)
-    try:
+    with running_cluster(
+        process_env(servers.database_url, servers.redis_url, MAGICTASK_LOG_FORMAT="json"), tmp_path
+    ) as procs:
         yield procs
-    finally:
-        procs.stop_all()
 
 
 def json_lines(log: Path) -> list[dict[str, Any]]:

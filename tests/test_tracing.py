@@ -4,7 +4,6 @@ the HTTP request, the events it published, the worker's batch that scored them a
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from tests.conftest import TestServers
 from tests.helpers import create_project, create_task, create_workspace, ok, signup
-from tests.pipeline.procs import Cluster
+from tests.pipeline.procs import Cluster, process_env, running_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -107,20 +106,17 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def cluster(servers: TestServers, clean_db: None, tmp_path: Path, receiver: Receiver) -> Iterator[Cluster]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MAGICTASK_", "OTEL_"))},
-        "MAGICTASK_DATABASE_URL": servers.database_url,
-        "MAGICTASK_REDIS_URL": servers.redis_url,
-        "MAGICTASK_LOG_LEVEL": "warning",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.port}",
-        "OTEL_BSP_SCHEDULE_DELAY": "100",  # export every 100 ms instead of 5 s
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    procs = Cluster(env, tmp_path)
-    try:
+    with running_cluster(
+        process_env(
+            servers.database_url,
+            servers.redis_url,
+            MAGICTASK_LOG_LEVEL="warning",
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
+            OTEL_BSP_SCHEDULE_DELAY="100",  # export every 100 ms instead of 5 s
+        ),
+        tmp_path,
+    ) as procs:
         yield procs
-    finally:
-        procs.stop_all()
 
 
 async def test_a_completion_is_one_trace_from_the_request_to_the_rewards_on_the_socket(

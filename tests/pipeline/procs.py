@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,3 +97,21 @@ class Cluster:
     def stop_all(self) -> None:
         for proc in self.procs:
             proc.stop()
+
+
+def process_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a test's own processes: this one's, without its MagicTask and OpenTelemetry settings
+    or the shared metrics directory (each process answers /metrics for itself), on the test's servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAGICTASK_", "OTEL_"))}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return {**env, "MAGICTASK_DATABASE_URL": database_url, "MAGICTASK_REDIS_URL": redis_url, **extra}
+
+
+@contextmanager
+def running_cluster(env: dict[str, str], logs: Path) -> Iterator[Cluster]:
+    """A Cluster whose processes are all stopped when the block ends, however it ends."""
+    procs = Cluster(env, logs)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
