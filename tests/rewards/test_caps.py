@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from magictask.rewards.scoring import EventFacts, ScoringWeights, TaskValues
 from magictask.rewards.scoring.draft import round_xp
+from magictask.rewards.scoring.fairplay import FAMILY_WORDS
 from magictask.rewards.scoring.limits import DAILY_BUDGETS, DAILY_CAPS, SELF_MADE_DAILY_XP, Family
 
 from .kit import (
@@ -88,8 +89,8 @@ def test_each_family_earns_up_to_its_cap_then_exactly_zero(family: Family) -> No
         assert [a.board_xp for a in got[cap:]] == [0, 0, 0]
     past = got[cap]
     assert factors(past)["daily_cap"] == 0.0
-    assert past.reasons[-1] == (
-        f"daily cap: {family.replace('_', ' ')} earn XP {cap} times a day; this was past it today"
+    assert (
+        past.reasons[-1] == f"Past the daily cap: only the first {cap} {FAMILY_WORDS[family]} a day earn XP"
     )
     assert g.players["me"].stats.daily.profile[family] == cap
 
@@ -111,10 +112,10 @@ def test_profile_caps_count_across_workspaces_board_caps_per_workspace() -> None
     assert [a.xp for a in w1] == [5] * 10 and [a.board_xp for a in w1] == [5] * 10
     # A second workspace can't double the profile's cap ...
     assert [a.xp for a in w2] == [0] * 12
-    assert w2[0].reasons[-1].endswith("this was past it today")
+    assert w2[0].reasons[-1] == "Past the daily cap: only the first 10 tasks created a day earn XP"
     # ... but it is a board of its own, with its own cap: ten awards there, then a real zero.
     assert [a.board_xp > 0 for a in w2] == [True] * 10 + [False] * 2
-    assert w2[10].board_xp == 0 and w2[10].reasons[-1].endswith("this was past it today")
+    assert w2[10].board_xp == 0 and w2[10].reasons[-1] == w2[0].reasons[-1]
     daily = g.players["me"].stats.daily
     assert dict(daily.profile) == {"created": 10}
     assert dict(daily.board) == {("w1", "created"): 10, ("w2", "created"): 10}
@@ -329,3 +330,7 @@ def test_each_board_keeps_the_budgets_in_profile_xp() -> None:
     # w2's board has a whole 100 standard XP of its own (priced x10 there), not what w1 left.
     assert [a.board_xp for a in w2] == [50] * 6
     assert g.players["me"].stats.daily.board_spent == {("w1", "activity"): 80, ("w2", "activity"): 30}
+
+
+def test_every_capped_family_has_words_for_its_explanation() -> None:
+    assert set(FAMILY_WORDS) == set(DAILY_CAPS)

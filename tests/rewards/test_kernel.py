@@ -102,7 +102,7 @@ def test_unscored_types_explain_why(type: str) -> None:
 
 def test_unknown_types_score_nothing_and_say_so() -> None:
     a = Game.of(busy()).one(ev("task.exploded"))
-    assert (a.xp, a.reasons) == (0, ("task.exploded is not a scored event type",))
+    assert (a.xp, a.reasons) == (0, ("Task exploded earns no XP",))
     assert recipients(ev("comment.created")) == [("me", "actor")]
 
 

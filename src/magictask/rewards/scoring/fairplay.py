@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from . import limits
 from .draft import Draft, Limit, round_xp
@@ -187,6 +188,22 @@ def _budgets(d: Draft, ctx: Context) -> None:
     d.reasons.append(f"daily budget: at most {cap} {_BUDGET_NOTES[binding]}")
 
 
+# What each capped family counts, in the words of the sentence a person reads in the award's explanation.
+FAMILY_WORDS: Final[Mapping[limits.Family, str]] = {
+    "created": "tasks created",
+    "edits": "edits",
+    "moves": "moves",
+    "comments": "comments",
+    "mentions_given": "mentions you make",
+    "mentions_received": "mentions of you",
+    "reactions_given": "reactions you give",
+    "reactions_received": "reactions you get",
+    "completions": "completions",
+    "closes": "tasks closed for others",
+    "invites": "accepted invites",
+}
+
+
 def _daily_cap(d: Draft, ctx: Context) -> None:
     family = d.family
     if family is None:
@@ -198,9 +215,11 @@ def _daily_cap(d: Draft, ctx: Context) -> None:
     if not (profile_full or board_full):
         return
     d.times("daily_cap", 0.0 if profile_full else 1.0, 0.0 if board_full else 1.0, f"{cap} a day")
-    where = "today" if profile_full else "today in this workspace"
+    counted = f"only the first {cap} {FAMILY_WORDS[family]} a day earn XP"
     d.reasons.append(
-        f"daily cap: {family.replace('_', ' ')} earn XP {cap} times a day; this was past it {where}"
+        f"Past the daily cap: {counted}"
+        if profile_full
+        else f"Past this workspace's daily cap: {counted} on its board"
     )
     if profile_full:
         d.bonuses = [replace(b, value=0.0) for b in d.bonuses]

@@ -106,7 +106,8 @@ def draft_award(
         return Draft("daily_login", DAILY_LOGIN_XP)
     simple = SIMPLE.get((t, role))
     if simple is None:
-        return zero(f"{t} is not a scored event type" if role == "actor" else f"{t} awards only its actor")
+        what = t.replace(".", " ").replace("_", " ").capitalize()  # "task.moved" -> "Task moved"
+        return zero(f"{what} earns no XP" if role == "actor" else f"{what} earns XP only for who did it")
     if facts.is_social():
         if facts.counterpart_id is None:
             return zero(f"{t} names no other user")
