@@ -76,6 +76,12 @@ def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
         return pool.submit(fn, *args).result()
 
 
+# An app's shutdown closes its pools and its Redis listeners. Against the machine's own PostgreSQL and Redis
+# that twice took longer than asgi-lifespan's 5 s default at the end of a passing test (cause not found yet,
+# see the closing note of 2026-12-02): these tests are not about shutdown speed, so they allow more.
+APP_SHUTDOWN_SECONDS = 30
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServers]:
     db_url = os.environ.get("MAGICTASK_DATABASE_URL")
@@ -115,7 +121,7 @@ def settings(servers: TestServers) -> Settings:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with LifespanManager(application, shutdown_timeout=APP_SHUTDOWN_SECONDS):
         yield application
 
 

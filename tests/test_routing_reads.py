@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from magictask.app import create_app
 from magictask.config import Settings
 from magictask.kit.sql import DeadConnection, fetch
+from tests.conftest import APP_SHUTDOWN_SECONDS
 from tests.helpers import create_task, make_team, ok
 
 _BACKENDS = "select pid from pg_stat_activity where datname = current_database()"
@@ -55,10 +56,7 @@ async def _kill_its_connections(app: FastAPI, admin: AsyncEngine) -> None:
 async def own_app(settings: Settings) -> AsyncIterator[FastAPI]:
     """An app of its own: its pool is about to be killed, and the shared one must stay healthy."""
     app = create_app(settings)
-    # Its shutdown closes a pool whose connections the test killed: once in a CI run against the external
-    # PostgreSQL that took over asgi-lifespan's 5 s default (the test itself had passed). What is under test
-    # here is the read's retry, not how fast a killed pool closes.
-    async with LifespanManager(app, shutdown_timeout=30):
+    async with LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS):
         yield app
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from magictask.app import create_app
 from magictask.config import Settings
+from tests.conftest import APP_SHUTDOWN_SECONDS
 from tests.helpers import Account, add_member, create_task, make_team, ok, signup
 from tests.wire_statements import WireStatements
 
@@ -42,7 +43,7 @@ async def counted(
     port = await wire.start()
     url = make_url(settings.require_database_url()).set(port=port, host="127.0.0.1")
     app = create_app(settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)}))
-    async with LifespanManager(app):
+    async with LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS):
         # The auth cache serves tokens only while its invalidation channel is subscribed.
         assert await app.state.auth_sync.wait_subscribed(10), "the auth cache listener never subscribed"
         transport = httpx.ASGITransport(app=app)

@@ -27,6 +27,7 @@ from magictask.leaderboards import refresher, service
 from magictask.leaderboards.cache import TOKEN_KEY, BoardCache
 from magictask.leaderboards.windows import window_bounds
 from magictask.replica import ReadDatabase
+from tests.conftest import APP_SHUTDOWN_SECONDS
 from tests.helpers import add_member, fetch_events, ok, signup
 from tests.leaderboards.conftest import award, board, cached_ranking, refresh, workspace_with
 
@@ -53,7 +54,7 @@ async def second_instance(settings: Settings, client: httpx.AsyncClient) -> Asyn
     """Another API process, as far as the cache is concerned: its own app, its own board cache."""
     app: FastAPI = create_app(settings)
     async with (
-        LifespanManager(app),
+        LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other") as other,
     ):
         yield other
@@ -268,7 +269,7 @@ async def test_the_cache_size_is_a_setting_and_a_board_too_big_for_it_is_served_
     await refresh(db_engine)
     app: FastAPI = create_app(settings.model_copy(update={"leaderboard_cache_max_members": 1}))
     async with (
-        LifespanManager(app),
+        LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://small") as small,
     ):
         assert app.state.board_cache.max_rows == 1

@@ -34,7 +34,7 @@ from magictask.kit.time import utcnow
 from magictask.leaderboards.refresher import refresh_leaderboards
 from magictask.migrate import upgrade_to_head
 from magictask.replica import ReadDatabase
-from tests.conftest import TestServers, _in_thread
+from tests.conftest import APP_SHUTDOWN_SECONDS, TestServers, _in_thread
 from tests.leaderboards.conftest import award, board, workspace_with
 
 pytestmark = pytest.mark.slow
@@ -135,7 +135,7 @@ async def test_reads_on_the_replica_writes_on_the_primary_and_reads_survive_its_
         )
     )
     async with (
-        LifespanManager(app),
+        LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
         read_db: ReadDatabase = app.state.read_db
@@ -219,7 +219,7 @@ async def test_the_board_cache_never_keeps_a_replica_snapshot_older_than_a_chang
         )
     )
     async with (
-        LifespanManager(app),
+        LifespanManager(app, shutdown_timeout=APP_SHUTDOWN_SECONDS),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
         ws, owner, (member, _) = await workspace_with(client, 2)
