@@ -18,6 +18,7 @@ from rich.console import Console
 
 from magictask.demo.cli import app as demo_app
 from magictask.kit.processes import Supervisor, exit_when_orphaned
+from magictask.kit.stack_dumps import install_thread_dumps
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -237,6 +238,7 @@ def api(
     from magictask.realtime.websocket import uvicorn_options
 
     _configure_logging("api")
+    install_thread_dumps()
     exit_when_orphaned()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -268,6 +270,7 @@ def worker() -> None:
     from magictask.worker import run_worker
 
     _configure_logging("worker")
+    install_thread_dumps()
     exit_when_orphaned()
     uvloop.run(run_worker())
 

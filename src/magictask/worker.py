@@ -17,6 +17,7 @@ from magictask.db import engine_for, make_engine, make_sessionmaker
 from magictask.events.stream import EventStream
 from magictask.events.trim import run_trimmer
 from magictask.idempotency.service import run_idempotency_purger
+from magictask.kit.stack_dumps import install_task_dumps
 from magictask.kit.tracing import shutdown_tracing
 from magictask.leaderboards.refresher import run_leaderboard_refresher
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
@@ -46,6 +47,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    install_task_dumps(loop)
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
     _init_sentry(settings)

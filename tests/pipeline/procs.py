@@ -61,6 +61,19 @@ class Proc:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
+    def diagnosis(self, tail: int = 12000) -> str:
+        """For a failure message: whether it still runs and, if so, its thread and asyncio task stacks
+        (SIGUSR1, SIGUSR2: kit/stack_dumps.py), then the end of its log."""
+        assert self.popen is not None
+        if (code := self.popen.poll()) is not None:
+            state = f"{self.name} exited with {code}"
+        else:
+            state = f"{self.name} still running; its stacks follow in the log"
+            for sig in (signal.SIGUSR1, signal.SIGUSR2):
+                os.kill(self.popen.pid, sig)
+            time.sleep(2)
+        return f"{state}\n{self.log.read_text(errors='replace')[-tail:]}"
+
     def kill9(self) -> None:
         if self.popen is not None and self.popen.poll() is None:
             os.killpg(self.popen.pid, signal.SIGKILL)

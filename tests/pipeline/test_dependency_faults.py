@@ -234,7 +234,7 @@ async def test_paused_and_stopped_dependencies_give_bounded_503s_lose_nothing_an
     engine = make_engine(own_servers.database_url, pool_size=1, max_overflow=0)
     try:
         api = cluster.api("api")
-        cluster.worker("worker")
+        worker = cluster.worker("worker")
         base = f"http://127.0.0.1:{api.port}"
         tokens, project_id = await _set_up_team(base)
         load = Load(base, tokens, project_id)
@@ -285,7 +285,7 @@ async def test_paused_and_stopped_dependencies_give_bounded_503s_lose_nothing_an
             if left == 0:
                 break
             await asyncio.sleep(0.2)
-        assert left == 0, f"{left} committed events never processed"
+        assert left == 0, f"{left} committed events never processed\n{worker.diagnosis()}"
     finally:
         await engine.dispose()
         cluster.stop_all()
