@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from magictask.config import Settings
 from magictask.db import make_sessionmaker
 from magictask.events.stream import CONSUMER_GROUP, DEAD_LETTER_STREAM, EventStream, StreamEntry, stream_key
+from magictask.rewards import consumer as consumer_module
 from magictask.rewards import dlq
 from magictask.rewards.consumer import RewardConsumer
 from magictask.rewards.sweeper import sweep_once
@@ -211,3 +213,35 @@ async def test_a_dead_workers_partitions_and_pending_entries_are_taken_over(
     for p in range(fast.event_partitions):
         assert await _pending(redis, p) == 0
     await b.leases.release_all()
+
+
+async def test_a_step_that_never_ends_is_cut_off_and_the_consumer_goes_on(
+    app: FastAPI,
+    settings: Settings,
+    redis: Redis,
+    clean_db: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A client without a socket timeout against a paused Valkey: its read waits as long as the pause, the
+    # kind of await that once kept a worker silent. The step bound must end it as a failed step.
+    monkeypatch.setattr(consumer_module, "STEP_BOUND_SECONDS", 0.5)
+    unbounded = Redis.from_url(settings.require_redis_url())
+    consumer = RewardConsumer(unbounded, make_sessionmaker(app.state.engine), settings, block_ms=20)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # started: groups made, leases taken
+        await redis.execute_command("CLIENT", "PAUSE", 3000, "ALL")
+        for _ in range(40):
+            if any("step failed" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+        failed = [r for r in caplog.records if "step failed" in r.getMessage()]
+        assert failed and failed[0].exc_info and failed[0].exc_info[0] is TimeoutError
+        assert not running.done()
+    finally:
+        await redis.execute_command("CLIENT", "UNPAUSE")
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await unbounded.aclose()

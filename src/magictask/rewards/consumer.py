@@ -59,6 +59,11 @@ class PartitionState:
     retry_at: float = 0.0
 
 
+# Far above a healthy step (a batch is bounded, and so is each statement and Redis command), far below
+# what a stuck worker may cost.
+STEP_BOUND_SECONDS = 30.0
+
+
 @dataclass
 class RewardConsumer:
     redis: Redis
@@ -83,7 +88,11 @@ class RewardConsumer:
         try:
             while not stop.is_set():
                 try:
-                    await self.step()
+                    # Every call below has its own timeout, but a step that still never ends (seen once
+                    # after a paused Valkey, the cause unknown) must not stop the worker for good: cut it
+                    # off like a crash. Nothing is acked before its commit, so a redelivery finishes it.
+                    async with asyncio.timeout(STEP_BOUND_SECONDS):
+                        await self.step()
                 except asyncio.CancelledError:
                     raise
                 except Exception:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from magictask.events.models import Event
 from magictask.events.stream import EventStream, StreamEntry
+from magictask.rewards.consumer import STEP_BOUND_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,9 @@ async def run_sweeper(
     interval = max(1.0, grace_seconds / 3)
     while not stop.is_set():
         try:
-            async with sessionmaker() as session:
+            # Bounded as the consumer's step is (see STEP_BOUND_SECONDS): a hung sweep would leave every
+            # missed append unpublished.
+            async with asyncio.timeout(STEP_BOUND_SECONDS), sessionmaker() as session:
                 await sweep_once(session, stream, grace_seconds, retry_seconds=retry_seconds)
                 await session.commit()
         except Exception:
