@@ -19,6 +19,7 @@ from magictask.deps import get_redis, get_uow
 from magictask.events.publisher import Publisher
 from magictask.events.stream import EventStream
 from magictask.kit.body_limit import BodyLimitMiddleware
+from magictask.kit.drain import draining
 from magictask.kit.errors import error_body, install_error_handlers
 from magictask.kit.openapi import install_error_responses
 from magictask.kit.ops_access import check_metrics_access
@@ -111,9 +112,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is alive."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], responses={503: {"description": "A dependency is unreachable"}})
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        responses={503: {"description": "A dependency is unreachable, or the instance is draining"}},
+    )
     async def readyz() -> JSONResponse:
-        """Database and Redis reachable: 200, else 503 naming what failed."""
+        """Database and Redis reachable: 200, else 503 naming what failed; 503 `draining` once stopping."""
+        if draining():
+            return JSONResponse(error_body("draining", "This instance is shutting down"), 503)
         checks: dict[str, str] = {}
         try:
             async with app.state.engine.connect() as conn:

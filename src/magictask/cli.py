@@ -240,7 +240,10 @@ def api(
     _configure_logging("api")
     install_thread_dumps()
     exit_when_orphaned()
-    server = uvicorn.Server(
+    from magictask.config import get_settings
+    from magictask.kit.drain import DrainingServer
+
+    server = DrainingServer(
         uvicorn.Config(
             "magictask.realtime.asgi:create_asgi_app",  # FastAPI with Socket.IO at /socket.io/
             factory=True,
@@ -254,7 +257,8 @@ def api(
             access_log=False,
             timeout_graceful_shutdown=10,
             **uvicorn_options(),
-        )
+        ),
+        drain_seconds=get_settings().drain_seconds,
     )
     # `socket(fileno=)` finds the socket's real family (uvicorn's own --fd assumes a unix socket).
     server.run(sockets=None if fd is None else [socket.socket(fileno=fd)])

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # A log line per request (with its request id, route, status and time). Off by default: it cost 4-6% of a
     # task GET's CPU (docs/BENCHMARKS.md), and nginx in front logs every request anyway (deploy/nginx.conf).
     access_log: bool = False
+    # On SIGTERM an API process answers /readyz with 503 and keeps serving this long before it closes its
+    # listener (kit/drain.py): time for a load balancer that polls readiness to stop sending it work. 0 (the
+    # default) suits nginx's passive checks and `up`'s shared port, where a closed listener is enough.
+    drain_seconds: float = Field(default=0.0, ge=0, le=300)
     environment: str = "development"
 
     session_cookie_name: str = "magictask_session"
