@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -139,6 +140,67 @@ def up(
             sock.close()
         if servers is not None:
             servers.stop()
+
+
+cluster_app = typer.Typer(help="A production-shaped deployment on one machine.", no_args_is_help=True)
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("up")
+def cluster_up(
+    api: Annotated[int, typer.Option(min=1, help="API processes behind nginx")] = 3,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 2,
+    replica: Annotated[bool, typer.Option(help="A streaming replica serving the read-only queries")] = True,
+    port: Annotated[int, typer.Option(help="nginx's port on 127.0.0.1")] = 8080,
+    data_dir: Annotated[Path, typer.Option(help="Data of the servers, nginx's config and logs")] = (
+        DEFAULT_DATA_DIR / "cluster"
+    ),
+) -> None:
+    """nginx, N API processes, M workers, PostgreSQL primary + streaming replica and Valkey, on loopback
+    (docs/DEPLOY.md, "A production-shaped deployment on one machine"). Ctrl-C stops everything."""
+    from magictask.cluster.command import ClusterShape, RunningCluster, start_cluster
+
+    _configure_logging("up")
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    # The cluster runs servers of its own: URLs from the environment would point its processes elsewhere.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(("_DATABASE_URL", "_DATABASE_READ_URL", "_REDIS_URL"))
+    }
+    running: RunningCluster | None = None
+    try:
+        try:
+            running = start_cluster(
+                ClusterShape(api, workers, replica, port), data_dir, env, say=lambda m: console.print(m)
+            )
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+            console.print(f"[red]Cannot start the cluster: {e}[/]")
+            raise typer.Exit(1) from None
+        console.print(
+            f"[bold green]MagicTask cluster at http://127.0.0.1:{port}[/]  ({api} API, {workers} workers"
+            f"{', a replica' if replica else ''}; Ctrl-C stops everything)"
+        )
+        print(f"http://127.0.0.1:{port}", flush=True)
+        while not stopping:
+            failure = running.supervisor.check()
+            if failure is not None:
+                console.print(f"[red]{failure}[/]")
+                raise typer.Exit(1)
+            time.sleep(0.2)
+        console.print("Stopping")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if running is not None:
+            running.stop()
 
 
 def listen(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:

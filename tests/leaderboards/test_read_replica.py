@@ -9,9 +9,7 @@ board doesn't, until replay resumes.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -27,9 +25,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from magictask.app import create_app
+from magictask.cluster.standby import start_standby
 from magictask.config import Settings
 from magictask.db import async_url
-from magictask.embedded import PG_SUPERUSER, PG_SYSTEM_USER, EmbeddedPostgres, free_port
+from magictask.embedded import EmbeddedPostgres
 from magictask.kit.time import utcnow
 from magictask.leaderboards.refresher import refresh_leaderboards
 from magictask.migrate import upgrade_to_head
@@ -51,24 +50,6 @@ def _database_on(url: str, port: int) -> str:
     return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
 
-def start_standby(primary: EmbeddedPostgres, where: Path) -> EmbeddedPostgres:
-    """A hot standby of `primary`: base backup with its replication settings (-R), then start it."""
-    standby = EmbeddedPostgres(where, port=free_port(), fast_unsafe=True)
-    standby.data_dir.mkdir(parents=True)
-    standby.pgdata.mkdir(mode=0o700)
-    standby.log_path.touch()
-    standby._prepare_permissions()  # owned by the unprivileged postgres user when we run as root
-    as_user = {"user": PG_SYSTEM_USER, "group": PG_SYSTEM_USER} if os.geteuid() == 0 else {}
-    subprocess.run(
-        [str(primary.bin_dir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", PG_SUPERUSER,
-         "-D", str(standby.pgdata), "-R", "-X", "stream", "-c", "fast"],
-        check=True, capture_output=True, timeout=60, **as_user,  # type: ignore[call-overload]
-    )  # fmt: skip
-    assert (standby.pgdata / "standby.signal").exists()
-    standby.start()
-    return standby
-
-
 @pytest.fixture
 def cluster(servers: TestServers, tmp_path: Path, clean_db: None) -> Iterator[Cluster]:
     dedicated: EmbeddedPostgres | None = None
@@ -82,7 +63,7 @@ def cluster(servers: TestServers, tmp_path: Path, clean_db: None) -> Iterator[Cl
         _in_thread(upgrade_to_head, primary_url)
     standby: EmbeddedPostgres | None = None
     try:
-        standby = start_standby(primary, tmp_path / "standby")
+        standby = start_standby(primary, tmp_path / "standby", fast_unsafe=True)
         yield Cluster(primary_url, _database_on(primary_url, standby.port), standby)
     finally:
         if standby is not None:
