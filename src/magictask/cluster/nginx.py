@@ -23,12 +23,11 @@ def find_nginx(install: bool = True) -> str:
     if found:
         return found
     if install and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(
-            ["apt-get", "install", "-y", "--no-install-recommends", "nginx"],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        apt = ["apt-get", "install", "-y", "--no-install-recommends", "nginx"]
+        if subprocess.run(apt, capture_output=True, env=env).returncode != 0:  # stale package lists
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, env=env)
+            subprocess.run(apt, check=True, capture_output=True, env=env)
         return find_nginx(install=False)
     raise RuntimeError(f"nginx is not installed; install it with: sudo {INSTALL_COMMAND}")
 
