@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     partition_lease_seconds: float = 10.0
     worker_metrics_port: int = 0
 
+    # Outgoing mail (mail/). With no URL `magictask up` starts its SMTP sink and sets this to it; a worker
+    # with no URL at all leaves mail queued. smtp://user:pass@host:587?starttls=1 or smtps://host:465.
+    smtp_url: str | None = None
+    mail_from: str = "MagicTask <magictask@localhost>"
+    # Where the embedded sink keeps messages (`magictask mail list`, GET /api/v1/admin/mail).
+    mail_dir: str | None = None
+    # The site's address as people reach it: links in mails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A message failing this many times is dead-lettered; between attempts, base x 2^(n-1) seconds.
+    mail_max_attempts: int = Field(default=6, ge=1)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
