@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # are taken) while an office behind one address can still onboard a team.
     signup_max_per_ip: int = 100
     signup_window_seconds: int = 3600
+    # Password reset requests per window, per client IP and per address asked about (accounts/email_flows.py).
+    password_reset_max_per_ip: int = 20
+    password_reset_max_per_account: int = 5
+    password_reset_window_seconds: int = 3600
 
     # Board cache of each API process: members held over all cached boards (~550 B each, so the default
     # is ~165 MB at most); least recently read boards go first. Size it to the members x 3 windows of the
