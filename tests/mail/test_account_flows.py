@@ -175,3 +175,23 @@ async def test_email_change_is_confirmed_from_the_new_address(
     assert (await login(client, "ada@new.example")).status_code == 200
     reuse = await client.post("/api/v1/auth/email-change/confirm", json={"token": token})
     assert reuse.status_code == 422
+
+
+async def test_invite_by_email_mails_the_working_link(client: httpx.AsyncClient, mailbox: Mailbox) -> None:
+    owner = await signup(client)
+    workspace = ok(await client.post("/api/v1/workspaces", json={"name": "Acme"}, headers=owner.headers), 201)
+    invited = ok(
+        await client.post(
+            f"/api/v1/workspaces/{workspace['id']}/invites",
+            json={"email": "bob@example.com", "send_email": True},
+            headers=owner.headers,
+        ),
+        201,
+    )
+    await send_due(mailbox.sessionmaker, mailbox.settings)
+    [message] = list_stored(mailbox.directory, to="bob@example.com")
+    assert "Acme" in message.subject
+    link = re.search(r"/invite/(\S+)", message.text)
+    assert link and link.group(1) == invited["token"]  # the same link the response gives
+    bob = await signup(client, email="bob@example.com")
+    ok(await client.post(f"/api/v1/invites/{link.group(1)}/accept", headers=bob.headers))
