@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from magictask.events.stream import EventStream
+    from magictask.mail.sink import MailSink
 
 T = TypeVar("T")
 
@@ -66,12 +67,14 @@ def up(
 ) -> None:
     """Start MagicTask: embedded PostgreSQL and Valkey (unless URLs are set), migrations, API processes, worker."""
     from magictask.embedded import MAX_CONNECTIONS, EmbeddedServers
+    from magictask.mail.sink import MailSink
     from magictask.migrate import upgrade_to_head
 
     _configure_logging("up")
     env = dict(os.environ)
     processes = api_processes or default_api_processes()
     servers: EmbeddedServers | None = None
+    sink: MailSink | None = None
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -104,6 +107,13 @@ def up(
             env["MAGICTASK_REDIS_URL"] = redis_url or env["MAGICTASK_REDIS_URL"]
         if need_pg:
             env.update(share_database_connections(env, processes, MAX_CONNECTIONS))
+        if not env.get("MAGICTASK_SMTP_URL"):
+            # The embedded default: mail stays on this machine, readable with `magictask mail list`.
+            mail_dir = Path(env.get("MAGICTASK_MAIL_DIR") or data_dir / "mail")
+            sink = MailSink(mail_dir)
+            env["MAGICTASK_SMTP_URL"] = sink.start()
+            env["MAGICTASK_MAIL_DIR"] = str(mail_dir)
+            console.print(f"Outgoing mail goes to the local sink in {mail_dir} (magictask mail list)")
         # One metrics directory for the API processes and the worker, so /metrics shows them all.
         metrics_dir = data_dir / "prometheus"
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -138,6 +148,8 @@ def up(
         supervisor.stop(signal.SIGTERM)
         for sock in listeners:
             sock.close()
+        if sink is not None:
+            sink.stop()
         if servers is not None:
             servers.stop()
 
@@ -457,3 +469,50 @@ def dlq_drop(event_id: int) -> None:
         console.print(f"[red]event {event_id} is not in the dead-letter queue[/]")
         raise typer.Exit(1)
     console.print(f"dropped event {event_id}")
+
+
+mail_app = typer.Typer(
+    help="Read the mail the embedded SMTP sink kept (`magictask up` without MAGICTASK_SMTP_URL)."
+)
+app.add_typer(mail_app, name="mail")
+
+
+def _mail_dir(data_dir: Path) -> Path:
+    from magictask.config import get_settings
+
+    configured = get_settings().mail_dir
+    return Path(configured) if configured else data_dir / "mail"
+
+
+@mail_app.command("list")
+def mail_list(
+    data_dir: Annotated[Path, typer.Option(help="The data directory `magictask up` used")] = DEFAULT_DATA_DIR,
+    to: Annotated[str | None, typer.Option(help="Only messages to this address")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Newest first: id, date, recipient, subject."""
+    from magictask.mail.sink import list_stored
+
+    messages = list_stored(_mail_dir(data_dir), to=to, limit=limit)
+    if not messages:
+        console.print("No mail")
+        return
+    for m in messages:
+        print(f"{m.id}  {m.date}  {m.to}  {m.subject}")
+
+
+@mail_app.command("show")
+def mail_show(
+    mail_id: Annotated[str, typer.Argument(help="An id from `magictask mail list`")],
+    data_dir: Annotated[Path, typer.Option(help="The data directory `magictask up` used")] = DEFAULT_DATA_DIR,
+    html: Annotated[bool, typer.Option(help="Print the HTML part instead of the text")] = False,
+) -> None:
+    """One message: its headers and its text (or HTML) part."""
+    from magictask.mail.sink import read_stored
+
+    m = read_stored(_mail_dir(data_dir), mail_id)
+    if m is None:
+        console.print(f"[red]No message {mail_id}[/]")
+        raise typer.Exit(1)
+    print(f"From: {m.sender}\nTo: {m.to}\nSubject: {m.subject}\nDate: {m.date}\n")
+    print(m.html if html else m.text)

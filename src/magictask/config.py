@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # are taken) while an office behind one address can still onboard a team.
     signup_max_per_ip: int = 100
     signup_window_seconds: int = 3600
+    # Password reset requests per window, per client IP and per address asked about (accounts/email_flows.py).
+    password_reset_max_per_ip: int = 20
+    password_reset_max_per_account: int = 5
+    password_reset_window_seconds: int = 3600
 
     # Board cache of each API process: members held over all cached boards (~550 B each, so the default
     # is ~165 MB at most); least recently read boards go first. Size it to the members x 3 windows of the
@@ -88,6 +92,20 @@ class Settings(BaseSettings):
     # A worker that stops renewing its partition leases loses them after this long.
     partition_lease_seconds: float = 10.0
     worker_metrics_port: int = 0
+
+    # Outgoing mail (mail/). With no URL `magictask up` starts its SMTP sink and sets this to it; a worker
+    # with no URL at all leaves mail queued. smtp://user:pass@host:587?starttls=1 or smtps://host:465.
+    smtp_url: str | None = None
+    mail_from: str = "MagicTask <magictask@localhost>"
+    # Where the embedded sink keeps messages (`magictask mail list`, GET /api/v1/admin/mail).
+    mail_dir: str | None = None
+    # The site's address as people reach it: links in mails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A message failing this many times is dead-lettered; between attempts, base x 2^(n-1) seconds.
+    mail_max_attempts: int = Field(default=6, ge=1)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
 
     db_pool_size: int = 10
     db_max_overflow: int = 20

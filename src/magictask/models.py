@@ -6,6 +6,8 @@ from magictask.db import Base
 from magictask.events.models import Event
 from magictask.idempotency.models import IdempotencyKey
 from magictask.leaderboards.models import LeaderboardState
+from magictask.mail.models import OutgoingMail
+from magictask.mail.tokens import EmailToken
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
 from magictask.rewards.models import (
@@ -27,10 +29,12 @@ __all__ = [
     "Comment",
     "CommentMention",
     "DeletedItem",
+    "EmailToken",
     "Event",
     "IdempotencyKey",
     "Invite",
     "LeaderboardState",
+    "OutgoingMail",
     "Project",
     "ProjectStatus",
     "Reaction",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from magictask.accounts.email_endpoints import router as account_email_router
 from magictask.accounts.endpoints import router as accounts_router
 from magictask.activity.endpoints import router as activity_router
 from magictask.analytics.endpoints import router as analytics_router
@@ -41,6 +42,7 @@ api_router.include_router(leaderboards_router)
 api_router.include_router(projects_router)
 api_router.include_router(reactions_router)
 api_router.include_router(accounts_router)
+api_router.include_router(account_email_router)
 api_router.include_router(workspaces_router)
 api_router.include_router(activity_router)
 api_router.include_router(corrections_router)

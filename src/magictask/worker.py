@@ -1,4 +1,4 @@
-"""The background process: reward consumer, outbox sweeper, leaderboard refresher, until SIGTERM/SIGINT.
+"""The background process: reward consumer, outbox sweeper, leaderboard refresher, mail sender, until SIGTERM/SIGINT.
 
 On a stop signal it finishes the batch in hand (nothing is acknowledged before it commits, so even a
 hard kill loses nothing) and releases its partition leases so another worker takes over at once.
@@ -20,6 +20,7 @@ from magictask.idempotency.service import run_idempotency_purger
 from magictask.kit.stack_dumps import install_task_dumps
 from magictask.kit.tracing import shutdown_tracing
 from magictask.leaderboards.refresher import run_leaderboard_refresher
+from magictask.mail.sender import run_mail_sender
 from magictask.realtime.notify import RealtimeEmitter, install_emitter
 from magictask.redis import redis_for
 from magictask.rewards.consumer import RewardConsumer
@@ -72,6 +73,7 @@ async def run_worker(settings: Settings | None = None, stop: asyncio.Event | Non
             run_leaderboard_refresher(refresh_engine, settings.leaderboard_refresh_seconds, stop),
             run_purger(sessionmaker, stop),
             run_idempotency_purger(sessionmaker, stop),
+            run_mail_sender(sessionmaker, settings, stop),
         )
     finally:
         remove_sink(emitter.send_rewards)

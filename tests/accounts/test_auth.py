@@ -26,6 +26,7 @@ async def test_signup_returns_token_user_and_session_cookie(client: httpx.AsyncC
         "skip_weekends",
         "leaderboard_opt_out",
         "created_at",
+        "email_verified_at",
     }
     assert user["name"] == "Ada"
     assert user["timezone"] == "UTC"

@@ -41,6 +41,7 @@ _USER_FIELDS = (
     "timezone",
     "skip_weekends",
     "leaderboard_opt_out",
+    "email_verified_at",
     "created_at",
     "updated_at",
 )

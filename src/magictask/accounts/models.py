@@ -20,6 +20,8 @@ class User(TimestampMixin, Base):
     # Streaks skip Saturdays and Sundays for people who don't work weekends.
     skip_weekends: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Set when they opened the verification link mailed to them (mail/tokens.py); None: unverified.
+    email_verified_at: Mapped[datetime | None]
 
     __table_args__ = (Index("uq_users_email_lower", func.lower(email), unique=True),)
 

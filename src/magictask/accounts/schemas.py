@@ -66,6 +66,8 @@ class UserOut(BaseModel):
     skip_weekends: bool
     leaderboard_opt_out: bool
     created_at: datetime
+    # When they opened the verification link; None: not verified yet (the web app shows a banner).
+    email_verified_at: datetime | None = None
 
 
 class AuthOut(BaseModel):

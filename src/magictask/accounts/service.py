@@ -14,6 +14,7 @@ from magictask.accounts import repository
 from magictask.accounts.auth_sync import forget_token_after_commit, forget_user_after_commit
 from magictask.accounts.dependencies import Principal
 from magictask.accounts.devices import Device, device_after_login, known_device
+from magictask.accounts.email_flows import send_verification
 from magictask.accounts.models import ApiToken, User
 from magictask.accounts.passwords import hash_password, verify_password
 from magictask.accounts.ratelimit import LoginRateLimiter, SignupRateLimiter
@@ -78,6 +79,7 @@ async def do_signup(
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
         raise email_taken from exc
     await uow.session.refresh(user)
+    await send_verification(uow, settings, user)
     _, secret = await _open_session(uow, user, settings, user_agent, ip)
     return SignedIn(user, secret, device_after_login(None, user.id))
 

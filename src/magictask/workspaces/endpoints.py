@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from magictask.accounts.dependencies import CurrentUser
-from magictask.deps import MutationId, Uow
+from magictask.deps import MutationId, SettingsDep, Uow
 from magictask.kit.pagination import Page, PageParams, page_params
 from magictask.kit.routing import TransactionalRoute
 from magictask.workspaces import invites, members, service, teams
@@ -120,10 +120,11 @@ async def remove_member(
     "/workspaces/{workspace_id}/invites", status_code=status.HTTP_201_CREATED, response_model=InviteCreated
 )
 async def create_invite(
-    workspace_id: uuid.UUID, data: InviteCreate, user: CurrentUser, uow: Uow
+    workspace_id: uuid.UUID, data: InviteCreate, user: CurrentUser, uow: Uow, settings: SettingsDep
 ) -> InviteCreated:
-    """Invite someone by email (admin or owner). The token is in this response only; valid 7 days."""
-    return await invites.create_invite(uow, user, workspace_id, data)
+    """Invite someone by email (admin or owner). The token is in this response only; valid 7 days. With
+    `send_email` the link is also mailed to the address."""
+    return await invites.create_invite(uow, user, workspace_id, data, public_url=settings.public_url)
 
 
 @router.get("/workspaces/{workspace_id}/invites", response_model=Page[InviteOut])

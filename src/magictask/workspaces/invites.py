@@ -16,6 +16,7 @@ from magictask.kit.cursors import next_keyset_cursor, read_time_keyset
 from magictask.kit.errors import AppError, Conflict, Forbidden, NotFound
 from magictask.kit.pagination import Page, PageParams
 from magictask.kit.time import utcnow
+from magictask.mail.send import queue_mail
 from magictask.workspaces import repository
 from magictask.workspaces.access import find_membership, require_role
 from magictask.workspaces.members import record_member_event
@@ -47,7 +48,12 @@ class Gone(AppError):
 
 
 async def create_invite(
-    uow: UnitOfWork, user: User, workspace_id: uuid.UUID, data: InviteCreate
+    uow: UnitOfWork,
+    user: User,
+    workspace_id: uuid.UUID,
+    data: InviteCreate,
+    *,
+    public_url: str = "",
 ) -> InviteCreated:
     await require_role(uow.session, workspace_id, user.id, "admin", "invite members")
     if await repository.is_member_email(uow.session, workspace_id, data.email):
@@ -71,6 +77,19 @@ async def create_invite(
     uow.session.add(invite)
     await uow.session.flush()
     await uow.session.refresh(invite)
+    if data.send_email:
+        workspace = await repository.find_workspace(uow.session, workspace_id)
+        await queue_mail(
+            uow,
+            to=invite.email,
+            kind="invite",
+            context={
+                "inviter_name": user.name,
+                "workspace_name": workspace.name if workspace else "a workspace",
+                "accept_url": f"{public_url.rstrip('/')}/invite/{secret}",
+                "expires_at": invite.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            },
+        )
     return InviteCreated(
         id=invite.id,
         email=invite.email,

@@ -67,6 +67,8 @@ class MemberPatch(BaseModel):
 class InviteCreate(BaseModel):
     email: EmailStr
     role: InviteRole = "member"
+    # Also mail the invite link to the address (sent by the worker); the link in the response works either way.
+    send_email: bool = False
 
 
 class InviteOut(BaseModel):
