@@ -10,7 +10,16 @@ from typing import Any
 from fastapi import FastAPI
 
 API = "/api/v1"
-PUBLIC = {("post", f"{API}/auth/signup"), ("post", f"{API}/auth/login"), ("get", f"{API}/invites/{{token}}")}
+PUBLIC = {
+    ("post", f"{API}/auth/signup"),
+    ("post", f"{API}/auth/login"),
+    ("get", f"{API}/invites/{{token}}"),
+    # The mailed links: whoever holds the token (tests/mail/test_account_flows.py).
+    ("post", f"{API}/auth/password-reset"),
+    ("post", f"{API}/auth/password-reset/confirm"),
+    ("post", f"{API}/auth/verify-email"),
+    ("post", f"{API}/auth/email-change/confirm"),
+}
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 
 
