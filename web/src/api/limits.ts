@@ -17,6 +17,12 @@ export const limits = {
       "maximum": 1000000
     }
   },
+  "EmailChangeRequest": {
+    "password": {
+      "minLength": 1,
+      "maxLength": 256
+    }
+  },
   "FlagIn": {
     "reason": {
       "minLength": 1,
@@ -47,6 +53,16 @@ export const limits = {
     "new_password": {
       "minLength": 8,
       "maxLength": 256
+    }
+  },
+  "PasswordResetConfirm": {
+    "new_password": {
+      "minLength": 8,
+      "maxLength": 256
+    },
+    "token": {
+      "minLength": 1,
+      "maxLength": 200
     }
   },
   "PriorityMultipliers": {
@@ -298,6 +314,12 @@ export const limits = {
     "name": {
       "minLength": 1,
       "maxLength": 100
+    }
+  },
+  "TokenIn": {
+    "token": {
+      "minLength": 1,
+      "maxLength": 200
     }
   },
   "WorkspaceCreate": {
