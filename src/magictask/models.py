@@ -6,6 +6,7 @@ from magictask.db import Base
 from magictask.events.models import Event
 from magictask.idempotency.models import IdempotencyKey
 from magictask.leaderboards.models import LeaderboardState
+from magictask.notifications.models import Notification, NotificationPreference, TaskWatch
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
 from magictask.rewards.models import (
@@ -31,12 +32,15 @@ __all__ = [
     "IdempotencyKey",
     "Invite",
     "LeaderboardState",
+    "Notification",
+    "NotificationPreference",
     "Project",
     "ProjectStatus",
     "Reaction",
     "Task",
     "TaskAssignee",
     "TaskAward",
+    "TaskWatch",
     "Team",
     "TeamMember",
     "User",
