@@ -190,8 +190,22 @@ EMOJI = "🎉"
 
 # Path ids that are integers (XP ledger rows, flags): a random one is a large number, and they are left out
 # of `all_ids` (a short number would be found inside any row).
-INTEGER_IDS = ("ledger_id", "flag_id")
+INTEGER_IDS = ("ledger_id", "flag_id", "notification_id")
 UNKNOWN_INTEGER_ID = str(2**62)
+
+
+async def make_notification(engine: AsyncEngine, user_id: str, workspace_id: str) -> int:
+    """An inbox item, as the worker would have written it."""
+    async with engine.begin() as conn:
+        return int(
+            await conn.scalar(
+                text(
+                    "insert into notifications (user_id, workspace_id, kind, dedupe_key)"
+                    " values (:u, :w, 'mentioned', 'tenant-test') returning id"
+                ),
+                {"u": uuid.UUID(user_id), "w": uuid.UUID(workspace_id)},
+            )
+        )
 
 
 async def make_award(engine: AsyncEngine, user_id: str, workspace_id: str) -> int:
@@ -276,6 +290,7 @@ async def make_tenant(client: httpx.AsyncClient, label: str, engine: AsyncEngine
         "other_task_id": other["id"],
         "ledger_id": str(ledger_id),
         "flag_id": str(flag["id"]),
+        "notification_id": str(await make_notification(engine, member.id, ws["id"])),
     }
     tenant = Tenant(owner, member, ids, statuses=status_ids)
     tenant.all_ids = {v for k, v in ids.items() if k not in ("emoji", "token", *INTEGER_IDS)} | {

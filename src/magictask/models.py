@@ -8,6 +8,7 @@ from magictask.idempotency.models import IdempotencyKey
 from magictask.leaderboards.models import LeaderboardState
 from magictask.mail.models import OutgoingMail
 from magictask.mail.tokens import EmailToken
+from magictask.notifications.models import Notification, NotificationPreference, TaskWatch
 from magictask.projects.models import Project, ProjectStatus
 from magictask.reactions.models import Reaction
 from magictask.rewards.models import (
@@ -34,6 +35,8 @@ __all__ = [
     "IdempotencyKey",
     "Invite",
     "LeaderboardState",
+    "Notification",
+    "NotificationPreference",
     "OutgoingMail",
     "Project",
     "ProjectStatus",
@@ -41,6 +44,7 @@ __all__ = [
     "Task",
     "TaskAssignee",
     "TaskAward",
+    "TaskWatch",
     "Team",
     "TeamMember",
     "User",

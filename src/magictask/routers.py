@@ -14,6 +14,7 @@ from magictask.idempotency.service import claim_idempotency_key
 from magictask.kit.routing import TransactionalRoute
 from magictask.kit.text_input import check_storable_input
 from magictask.leaderboards.endpoints import router as leaderboards_router
+from magictask.notifications.endpoints import router as notifications_router
 from magictask.projects.endpoints import router as projects_router
 from magictask.reactions.endpoints import router as reactions_router
 from magictask.rewards.endpoints import router as rewards_router
@@ -47,3 +48,4 @@ api_router.include_router(workspaces_router)
 api_router.include_router(activity_router)
 api_router.include_router(corrections_router)
 api_router.include_router(analytics_router)
+api_router.include_router(notifications_router)

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from magictask.kit.time import utcnow
+from magictask.notifications.producer import INBOX_CHANGED, produce_inbox
 from magictask.rewards import repository as repo
 from magictask.rewards.notify import Notification
 from magictask.rewards.scoring import (
@@ -279,7 +280,11 @@ async def process_events(
         )
     )
     await _write(session, result, loaded, [e.id for e in events])
-    outcome.notifications = result.notifications
+    # The inbox commits with the batch (idempotent per source + recipient); its live push rides along.
+    inbox_users = await produce_inbox(session, events, result.notifications)
+    outcome.notifications = result.notifications + [
+        Notification(str(uid), INBOX_CHANGED, {}) for uid in inbox_users
+    ]
     outcome.processed = len(events)
     outcome.created_at = [e.created_at for e in events]
     outcome.requests = [(e.id, e.request_id) for e in events]
