@@ -35,6 +35,12 @@ UNAUTHENTICATED_OK = {
     ("POST", f"{API}/auth/signup"),
     ("POST", f"{API}/auth/login"),
     ("GET", f"{API}/invites/{{token}}"),  # the invite preview: the invited person has no account yet
+    # The mailed links: whoever holds the token, which is the credential (tests/mail/test_account_flows.py
+    # covers bad, expired and reused ones); the reset request answers alike for any address.
+    ("POST", f"{API}/auth/password-reset"),
+    ("POST", f"{API}/auth/password-reset/confirm"),
+    ("POST", f"{API}/auth/verify-email"),
+    ("POST", f"{API}/auth/email-change/confirm"),
 }
 # The invite link is a capability: whoever holds the token may see what it invites to (an accept screen
 # needs that before the user decides). Accepting still requires the invited email (checked below).

@@ -65,6 +65,11 @@ export const limits = {
       "maxLength": 200
     }
   },
+  "PreferencesUpdate": {
+    "items": {
+      "maxItems": 20
+    }
+  },
   "PriorityMultipliers": {
     "high": {
       "minimum": 0,
